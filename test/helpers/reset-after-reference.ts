@@ -9,7 +9,7 @@ type Entry = { name: string; shape: number[]; dtype: string };
  * then rewrites model.json and the shard the way Keras' converter writes a reset_after GRU: the
  * config flag, and a bias of shape [2, 3H] (input bias, then a separate recurrent bias).
  */
-export function patchResetAfter(saved: SavedModel, seed: number): { saved: SavedModel; tensors: Map<string, Float32Array> } {
+export function patchResetAfter(saved: SavedModel, seed: number, scale: number): { saved: SavedModel; tensors: Map<string, Float32Array> } {
   const random = seededRandom(seed ^ 0x5bd1e995);
   const topology = structuredClone(saved.modelJson.modelTopology) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
   for (const layer of topology.config.layers) if (layer.class_name === 'GRU') layer.config.reset_after = true;
@@ -25,7 +25,7 @@ export function patchResetAfter(saved: SavedModel, seed: number): { saved: Saved
     if (isGruBias) {
       const both = new Float32Array(2 * n);
       both.set(values);
-      both.set(randomFloats(n, random, 0.8), n);
+      both.set(randomFloats(n, random, scale), n);
       entries.push({ ...entry, shape: [2, n] });
       tensors.set(entry.name, both);
     } else {

@@ -71,10 +71,19 @@ export function buildTfjsModel(c: ModelCase): tf.Sequential {
   return model;
 }
 
+/**
+ * Weight scale of a case. Unbounded gates (linear, relu) make a GRU/LSTM expansive, which
+ * amplifies float32 rounding in the tfjs reference itself past 1e-5; smaller weights keep the
+ * dynamics contractive, as trained models are.
+ */
+export function weightScale(c: ModelCase): number {
+  return c.cell !== 'simple' && c.layers.some((l) => l.recurrentActivation === 'linear' || l.recurrentActivation === 'relu') ? 0.3 : 0.6;
+}
+
 /** Random weights in every tensor (biases too), seeded by the case. */
-export function randomizeWeights(model: tf.LayersModel, seed: number): void {
-  const random = seededRandom(seed);
-  const weights = model.getWeights().map((w) => tf.tensor(randomFloats(w.size, random, 0.8), w.shape));
+export function randomizeWeights(model: tf.LayersModel, c: ModelCase): void {
+  const random = seededRandom(c.seed);
+  const weights = model.getWeights().map((w) => tf.tensor(randomFloats(w.size, random, weightScale(c)), w.shape));
   model.setWeights(weights);
   for (const w of weights) w.dispose();
 }

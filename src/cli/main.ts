@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isRecurError } from '../errors.js';
+import { runDemo } from './commands/demo.js';
+import { ensureDemoModel } from './commands/fixtures.js';
+import { inspectModel } from './commands/inspect.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+const kernelOption = () => new Option('--kernel <name>', 'cell kernel (default: RECUR_KERNEL or auto)').choices(['js', 'wasm', 'auto']);
+
+const program = new Command()
+  .name('recur')
+  .description('Run recurrent neural networks (simple RNN, GRU, LSTM) online over live streams.')
+  .showHelpAfterError('(run with --help for usage)');
+
+program
+  .command('demo')
+  .description('step three simulated plant sensors online through a small GRU forecaster and print its forecasts')
+  .option('--steps <n>', 'time steps per sensor', positiveInt, 192)
+  .option('--every <n>', 'print one line per sensor every n steps', positiveInt, 24)
+  .addOption(kernelOption())
+  .action(async (opts: { steps: number; every: number; kernel?: 'js' | 'wasm' | 'auto' }) => {
+    await runDemo(opts, out, log);
+  });
+
+program
+  .command('fixtures')
+  .description('(re)generate the fixtures the demo and tests use: the demo forecaster trained on synthetic data')
+  .option('--force', 'retrain even if the model exists', false)
+  .action(async (opts: { force: boolean }) => {
+    out(await ensureDemoModel(log, opts.force));
+  });
+
+program
+  .command('inspect')
+  .description('print a model\'s layers, sizes, state bytes per stream and fingerprint as JSON')
+  .argument('<model>', 'folder holding model.json, or the model.json file')
+  .action(async (model: string) => {
+    out(JSON.stringify(await inspectModel(model), null, 2));
+  });
+
+const bench = program.command('bench').description('measure speed and memory; prints JSON with --json');
+bench
+  .command('step')
+  .description('per-step throughput and latency of recur\'s kernels against tfjs-layers and tfjs-wasm ops, and bytes per live stream')
+  .option('--json', 'print one JSON object instead of a table', false)
+  .option('--quick', 'fewer sizes and shorter timings (a smoke run)', false)
+  .option('--ms <n>', 'target milliseconds of timing per case', positiveInt, 300)
+  .action(async (opts: { json: boolean; quick: boolean; ms: number }) => {
+    const { runStepBench } = await import('../bench/step-bench.js');
+    await runStepBench(opts, out, log);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (isRecurError(error)) {
+    log(error.message);
+    process.exitCode = 2;
+  } else {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  }
+});
