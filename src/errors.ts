@@ -19,6 +19,40 @@ export const ErrorCodes = {
   NON_FINITE: 'RECUR_E_NON_FINITE',
   /** A kernel could not be loaded or was asked for by a name that does not exist. */
   KERNEL: 'RECUR_E_KERNEL',
+
+  // Bad input on a source path: each has a counter and a dead-letter record; other streams go on.
+  /** A payload is not valid JSON. */
+  PARSE_JSON: 'RECUR_E_PARSE_JSON',
+  /** A payload is not valid InfluxDB line protocol. */
+  PARSE_LINE_PROTOCOL: 'RECUR_E_PARSE_LINE_PROTOCOL',
+  /** A CSV line cannot be parsed. */
+  PARSE_CSV: 'RECUR_E_PARSE_CSV',
+  /** A payload has more or fewer fields than its device declares. */
+  FIELD_COUNT: 'RECUR_E_FIELD_COUNT',
+  /** Text (or another type) where a number belongs. */
+  NOT_A_NUMBER: 'RECUR_E_NOT_A_NUMBER',
+  /** A frame's timestamp is older than the stream's last one. */
+  OUT_OF_ORDER: 'RECUR_E_OUT_OF_ORDER',
+  /** A frame repeats the stream's last timestamp. */
+  DUPLICATE_TIMESTAMP: 'RECUR_E_DUPLICATE_TIMESTAMP',
+  /** A payload exceeds the configured maximum size. */
+  PAYLOAD_TOO_LARGE: 'RECUR_E_PAYLOAD_TOO_LARGE',
+  /** A message arrived on a topic no device claims. */
+  UNKNOWN_TOPIC: 'RECUR_E_UNKNOWN_TOPIC',
+  /** A payload names a device the configuration does not know. */
+  UNKNOWN_DEVICE: 'RECUR_E_UNKNOWN_DEVICE',
+  /** A WAV file or chunk cannot be decoded (broken header, truncated data, unsupported encoding). */
+  WAV_CORRUPT: 'RECUR_E_WAV_CORRUPT',
+  /** A source's connection or child process failed (retried with backoff). */
+  SOURCE_UNAVAILABLE: 'RECUR_E_SOURCE_UNAVAILABLE',
+
+  // Sinks: whether a retry can help is part of the error.
+  /** The sink refused the data (e.g. InfluxDB 4xx): retrying cannot help; the batch is dead-lettered. */
+  SINK_REJECTED: 'RECUR_E_SINK_REJECTED',
+  /** The sink is unreachable or failed (5xx, refused connection, timeout): retrying can help. */
+  SINK_UNAVAILABLE: 'RECUR_E_SINK_UNAVAILABLE',
+  /** A measurement, tag or field text cannot be written (e.g. contains a newline). */
+  SINK_TEXT: 'RECUR_E_SINK_TEXT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
