@@ -4,6 +4,7 @@ import { isRecurError } from '../errors.js';
 import { runDemo } from './commands/demo.js';
 import { ensureDemoModel } from './commands/fixtures.js';
 import { inspectModel } from './commands/inspect.js';
+import { loadPipeline, runCommand } from './commands/run.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -29,6 +30,24 @@ program
   .addOption(kernelOption())
   .action(async (opts: { steps: number; every: number; kernel?: 'js' | 'wasm' | 'auto' }) => {
     await runDemo(opts, out, log);
+  });
+
+program
+  .command('run')
+  .description('run a pipeline (sources -> model -> head -> sinks) until its sources end or SIGINT/SIGTERM')
+  .argument('<pipeline>', 'pipelines/*.yaml')
+  .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['debug', 'info', 'warn', 'error']).default('info'))
+  .action(async (file: string, opts: { logLevel: string }) => {
+    await runCommand(file, opts);
+  });
+
+program
+  .command('validate')
+  .description('check a pipeline file against its schema; errors name the file, line, key, expectation and what was found')
+  .argument('<pipeline>', 'pipelines/*.yaml')
+  .action((file: string) => {
+    const config = loadPipeline(file);
+    out(`${file}: valid pipeline '${config.name}' (${config.sources.length} source(s), ${config.sinks.length} sink(s))`);
   });
 
 program

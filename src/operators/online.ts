@@ -15,6 +15,8 @@ export interface OnlineOptions {
    * frames go on. Without it, such a frame errors the output stream.
    */
   onReject?: (frame: Frame, error: RecurError) => void;
+  /** Told the size and duration (ms) of every batched step, for metrics. */
+  onStep?: (streams: number, ms: number) => void;
 }
 
 function check(frame: Frame, inputSize: number): RecurError | undefined {
@@ -63,11 +65,13 @@ export function online(model: StreamingModel, options: OnlineOptions = {}): Oper
           batch.forEach((f, i) => {
             inputs.set(f.values, i * model.inputSize);
           });
+          const started = performance.now();
           const outputs = model.step(
             batch.map((f) => f.stream),
             inputs,
             batch.map((f) => f.t),
           );
+          options.onStep?.(batch.length, performance.now() - started);
           const o = model.outputSize;
           batch.forEach((f, i) => {
             subscriber.next({ stream: f.stream, t: f.t, values: outputs.slice(i * o, (i + 1) * o) });

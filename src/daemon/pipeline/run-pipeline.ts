@@ -1,0 +1,128 @@
+import { resolve } from 'node:path';
+import type { Logger as Pino } from 'pino';
+import { type Observable, Subject, lastValueFrom, merge, share, takeUntil, tap } from 'rxjs';
+import { forecastHead } from '../../heads/forecast.js';
+import { online } from '../../operators/online.js';
+import type { Frame } from '../../frame.js';
+import { StreamingModel } from '../../rnn/engine/streaming-model.js';
+import { createSink, type Sink } from '../../sinks/index.js';
+import { type SourceContext, sources } from '../../sources/index.js';
+import { DeadLetterFile } from '../dead-letter.js';
+import { startHttpServer } from '../http-server.js';
+import { DaemonMetrics } from '../metrics.js';
+import type { PipelineConfig } from './schema.js';
+import { writeToSink } from './sink-writer.js';
+import { readIfExists, writeFileAtomic } from './snapshot-file.js';
+
+export interface RunningPipeline {
+  readonly metrics: DaemonMetrics;
+  readonly model: StreamingModel;
+  readonly httpPort: number | undefined;
+  /** Resolves when every source has ended (or stop() was called) and everything accepted is written. */
+  readonly done: Promise<{ written: number }>;
+  /** Stops intake, drains, flushes sinks and snapshots state; resolves when done or the timeout passed. */
+  stop(reason: string): Promise<void>;
+}
+
+function sourceContext(type: string, metrics: DaemonMetrics, deadLetter: DeadLetterFile, log: Pino): SourceContext {
+  return {
+    onReject: (rejected) => {
+      metrics.errors.inc({ code: rejected.code });
+      deadLetter.write({ ...rejected });
+    },
+    log: (level, message, fields) => log[level]({ source: type, ...fields }, message),
+    count: (event) => metrics.sourceEvents.inc({ source: type, event }),
+  };
+}
+
+/** Builds and starts the RxJS graph of one pipeline: sources -> online model -> head -> sinks. */
+export async function startPipeline(config: PipelineConfig, baseDir: string, log: Pino): Promise<RunningPipeline> {
+  const metrics = new DaemonMetrics();
+  const deadLetter = new DeadLetterFile(resolve(baseDir, config.deadLetter.file));
+  const model = await StreamingModel.load(resolve(baseDir, config.model.path), { kernel: config.model.kernel });
+  const snapshotPath = config.state ? resolve(baseDir, config.state.snapshotFile) : undefined;
+  const saved = snapshotPath ? readIfExists(snapshotPath) : undefined;
+  if (saved) {
+    try {
+      model.restore(saved);
+      log.info({ streams: model.streamCount, file: snapshotPath }, 'restored model state');
+    } catch (error) {
+      log.warn({ err: error, file: snapshotPath }, 'snapshot refused; starting from zero state');
+    }
+  }
+  let state: 'starting' | 'ok' | 'draining' = 'starting';
+  const http = config.http
+    ? await startHttpServer(config.http.host, config.http.port, metrics, { status: () => state, details: () => ({ pipeline: config.name, streams: model.streamCount }) })
+    : undefined;
+
+  const stop$ = new Subject<void>();
+  let received = 0;
+  const frames: Observable<Frame> = merge(
+    ...config.sources.map((s) =>
+      sources[s.type](s.options as never, sourceContext(s.type, metrics, deadLetter, log)).pipe(
+        tap(() => {
+          received++;
+          metrics.framesIn.inc({ source: s.type });
+        }),
+      ),
+    ),
+  ).pipe(takeUntil(stop$));
+  const points = frames.pipe(
+    online(model, {
+      onReject: (frame, error) => {
+        metrics.errors.inc({ code: error.code });
+        deadLetter.write({ code: error.code, message: error.message, stream: frame.stream, t: frame.t, values: [...frame.values] });
+      },
+      onStep: (streams, ms) => {
+        metrics.stepSeconds.observe(ms / 1000);
+        metrics.stepBatch.observe(streams);
+      },
+    }),
+    tap(() => metrics.framesOut.inc()),
+    forecastHead(config.head),
+    share(),
+  );
+
+  const sinks: Sink[] = config.sinks.map((s) => createSink(s.type, s.options));
+  await Promise.all(sinks.map((s) => s.open()));
+  let deadline = Number.POSITIVE_INFINITY;
+  const writers = config.sinks.map((s, i) =>
+    writeToSink(points, sinks[i], { batchSize: s.batchSize, flushMs: s.flushMs, metrics, deadLetter, giveUp: () => Date.now() > deadline }),
+  );
+  const evictEvery = Math.min(config.model.idleEvictMs, 60_000);
+  const evictTimer = setInterval(() => {
+    const evicted = model.evictIdle(config.model.idleEvictMs);
+    if (evicted > 0) log.info({ evicted }, 'evicted idle streams');
+    metrics.liveStreams.set(model.streamCount);
+  }, evictEvery);
+  evictTimer.unref();
+  state = 'ok';
+  log.info({ pipeline: config.name, sources: config.sources.length, sinks: config.sinks.length, httpPort: http?.port, kernel: model.kernelName }, 'pipeline started');
+
+  let written = 0;
+  const done = lastValueFrom(merge(...writers).pipe(tap((n) => (written += n))), { defaultValue: 0 }).then(async () => {
+    clearInterval(evictTimer);
+    await Promise.all(sinks.map((s) => s.close()));
+    if (snapshotPath) writeFileAtomic(snapshotPath, model.snapshot());
+    metrics.liveStreams.set(model.streamCount);
+    await http?.close();
+    log.info({ received, written, deadLettered: deadLetter.count, streams: model.streamCount }, 'pipeline stopped');
+    return { written };
+  });
+
+  return {
+    metrics,
+    model,
+    httpPort: http?.port,
+    done,
+    stop: async (reason) => {
+      if (state === 'draining') return;
+      state = 'draining';
+      log.info({ reason }, 'stopping: intake closed, draining');
+      deadline = Date.now() + config.shutdown.timeoutMs;
+      stop$.next();
+      const timeout = new Promise<void>((resolveTimeout) => setTimeout(resolveTimeout, config.shutdown.timeoutMs).unref());
+      await Promise.race([done.then(() => undefined), timeout]);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { MQTT_DEFAULTS, type MqttSinkConfig, type MqttSinkOptions, mqttConfigSchema, parseMqttConfig } from './config.js';
+export { MqttSink } from './sink.js';

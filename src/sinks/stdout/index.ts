@@ -1,0 +1,1 @@
+export { STDOUT_DEFAULTS, StdoutSink, type StdoutSinkOptions, stdoutConfigSchema } from './sink.js';

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { RecurError } from '../../errors.js';
+
+/** Where a secret is read from: never the configuration file itself, so it is not committed or logged. */
+export type Secret = { readonly env: string } | { readonly file: string };
+
+/** Reads a secret; errors name the variable or file, never the value. A trailing newline in a file is dropped. */
+export function readSecret(secret: Secret, what: string): string {
+  if ('env' in secret) {
+    const value = process.env[secret.env];
+    if (value === undefined) throw new RecurError('RECUR_E_CONFIG', `${what}: expected environment variable ${secret.env} to be set, it is not`);
+    return value;
+  }
+  try {
+    return readFileSync(secret.file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new RecurError('RECUR_E_CONFIG', `${what}: expected a readable file at ${secret.file}, ${(error as Error).message}`, {}, { cause: error });
+  }
+}
+
+/** Reads a TLS file (CA, certificate, key) as bytes. */
+export function readTlsFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new RecurError('RECUR_E_CONFIG', `${what}: expected a readable file at ${path}, ${(error as Error).message}`, {}, { cause: error });
+  }
+}
+
+/** The broker URL for logs: user and password in it are replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = parsed.username ? 'redacted' : '';
+      parsed.password = parsed.password ? 'redacted' : '';
+    }
+    return parsed.toString();
+  } catch {
+    return '(unparsable url)';
+  }
+}

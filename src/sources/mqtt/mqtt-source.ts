@@ -1,0 +1,195 @@
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
+import { RecurError } from '../../errors.js';
+import type { Frame } from '../../frame.js';
+import { Backoff, type BackoffOptions } from '../backoff.js';
+import { OrderGuard } from '../order-guard.js';
+import { rejectedOf } from '../rejected.js';
+import type { SourceContext } from '../types.js';
+import { readSecret, readTlsFile, redactUrl, type Secret } from './credentials.js';
+import { type MqttBinding, MqttRouter } from './router.js';
+
+export interface MqttTlsOptions {
+  /** CA certificate(s) that sign the broker's certificate (PEM file). @default the system's CAs */
+  ca?: string;
+  /** Client certificate for mutual TLS (PEM file). */
+  cert?: string;
+  /** Client key for mutual TLS (PEM file). */
+  key?: string;
+  /** @default true */
+  rejectUnauthorized?: boolean;
+}
+
+/**
+ * Called with a message's frames before a QoS 1 message is acknowledged (PUBACK); the next
+ * message waits until it settles. This is where the ingest log will make the frames durable:
+ * a rejection leaves the message unacknowledged and drops the connection, so the broker
+ * redelivers it to the persistent session.
+ */
+export type AckHook = (frames: readonly Frame[], packet: IPublishPacket) => Promise<void>;
+
+export interface MqttSourceOptions {
+  /** `mqtt://host:1883` or `mqtts://host:8883`. */
+  url: string;
+  /** Topic filters and their devices. */
+  subscriptions: MqttBinding[];
+  /** 4: MQTT 3.1.1, 5: MQTT 5. @default 4 */
+  protocolVersion?: 4 | 5;
+  /** Fixed for a persistent session. @default `recur-` and random hex */
+  clientId?: string;
+  /** false: a persistent session (needs `clientId`): the broker keeps QoS 1 messages while we are away. @default true */
+  clean?: boolean;
+  /** MQTT 5 with `clean: false`: how long the broker keeps the session after a disconnect. @default 604800 (7 days) */
+  sessionExpirySeconds?: number;
+  /** @default 30 */
+  keepaliveSeconds?: number;
+  /** @default 10000 */
+  connectTimeoutMs?: number;
+  /** Files for TLS; the URL's scheme must be mqtts. */
+  tls?: MqttTlsOptions;
+  /** Read from the environment or a file at connect time, never logged. */
+  username?: Secret;
+  password?: Secret;
+  /** @default initial 500 ms, doubling, at most 30 s, full jitter */
+  backoff?: BackoffOptions;
+  /** A connection that lasted this long resets the backoff. @default 10000 */
+  healthyMs?: number;
+  /** Reject frames older than, or as old as, their stream's last. @default true */
+  checkOrder?: boolean;
+  /** @default acknowledge at once */
+  ack?: AckHook;
+  /** Timers for reconnects. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** Arrival time for payloads without a timestamp. @default Date.now */
+  now?: () => number;
+}
+
+const SOURCE = 'mqtt';
+
+function clientOptions(options: MqttSourceOptions): IClientOptions {
+  const persistent = options.clean === false;
+  if (persistent && !options.clientId) {
+    throw new RecurError(
+      'RECUR_E_CONFIG',
+      'mqtt source: expected a fixed clientId with clean: false (a persistent session is found by its client id), received none',
+    );
+  }
+  const tls = options.tls;
+  return {
+    protocolVersion: options.protocolVersion ?? 4,
+    clientId: options.clientId ?? `recur-${Math.random().toString(16).slice(2, 10)}`,
+    clean: !persistent,
+    keepalive: options.keepaliveSeconds ?? 30,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    // We reconnect ourselves: mqtt.js retries at a fixed period, so a fleet that lost the broker
+    // together comes back in lockstep every period and each retry is a connection storm.
+    reconnectPeriod: 0,
+    ...(options.protocolVersion === 5 && persistent ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 604_800 } } : {}),
+    ...(options.username ? { username: readSecret(options.username, 'mqtt username') } : {}),
+    ...(options.password ? { password: readSecret(options.password, 'mqtt password') } : {}),
+    ...(tls?.ca ? { ca: readTlsFile(tls.ca, 'mqtt tls.ca') } : {}),
+    ...(tls?.cert ? { cert: readTlsFile(tls.cert, 'mqtt tls.cert') } : {}),
+    ...(tls?.key ? { key: readTlsFile(tls.key, 'mqtt tls.key') } : {}),
+    ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized ?? true } : {}),
+  };
+}
+
+/**
+ * Frames from MQTT topics. Each message is routed by topic to its device, parsed, checked for
+ * order per stream and emitted; bad messages go to `onReject` and every other stream goes on.
+ * Lost connections are retried for ever with exponential backoff and full jitter (`reconnects`
+ * and `disconnects` are counted). Unsubscribing disconnects.
+ */
+export function mqttSource(options: MqttSourceOptions, context: SourceContext): Observable<Frame> {
+  if (options.subscriptions.length === 0) throw new RecurError('RECUR_E_CONFIG', 'mqtt source: expected at least one subscription, received none');
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const now = options.now ?? Date.now;
+  const log = context.log ?? (() => {});
+  const where = redactUrl(options.url);
+
+  return new Observable<Frame>((subscriber) => {
+    const settings = clientOptions(options);
+    const router = new MqttRouter(options.subscriptions);
+    const guard = options.checkOrder === false ? undefined : new OrderGuard();
+    const backoff = new Backoff(options.backoff);
+    const timers = new Subscription();
+    let connectedAt: number | undefined;
+    let closed = false;
+
+    const client: MqttClient = connect(options.url, settings);
+
+    const handle = (packet: IPublishPacket): Frame[] => {
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      const parsed = router.route(packet.topic, payload, now());
+      for (const error of parsed.errors) context.onReject(rejectedOf(error, payload, SOURCE, packet.topic));
+      const accepted: Frame[] = [];
+      for (const frame of parsed.frames) {
+        const error = guard?.check(frame);
+        if (error) context.onReject(rejectedOf(error, payload, SOURCE, packet.topic));
+        else accepted.push(frame);
+      }
+      return accepted;
+    };
+
+    // mqtt.js sends the PUBACK of a QoS 1 message when this callback is called, and hands us
+    // the next message only then: the acknowledgement seam (see AckHook).
+    client.handleMessage = (packet, done) => {
+      // After unsubscribe nobody takes the frames: leave the message unacknowledged, so the
+      // broker keeps it for the session instead of losing it.
+      if (closed) return;
+      const frames = handle(packet);
+      for (const frame of frames) subscriber.next(frame);
+      if (!options.ack || packet.qos === 0) return done();
+      options.ack(frames, packet).then(
+        () => done(),
+        (error: unknown) => {
+          log('error', 'frames not made durable; dropping the connection so the broker redelivers', { topic: packet.topic, error: String(error) });
+          client.stream.destroy();
+        },
+      );
+    };
+
+    client.on('connect', (connack) => {
+      connectedAt = scheduler.now();
+      log('info', 'mqtt connected', { url: where, clientId: settings.clientId, sessionPresent: connack.sessionPresent });
+      const filters = Object.fromEntries(options.subscriptions.map((binding) => [binding.topic, { qos: binding.qos ?? 0 }]));
+      client.subscribe(filters, (error, granted) => {
+        const refused = (granted ?? []).filter((grant) => grant.qos > 2);
+        if (error || refused.length > 0) {
+          log('error', 'mqtt subscription refused', { url: where, error: error?.message, topics: refused.map((grant) => grant.topic) });
+        } else {
+          log('debug', 'mqtt subscribed', { url: where, topics: Object.keys(filters) });
+        }
+      });
+    });
+
+    client.on('error', (error) => {
+      log('warn', 'mqtt connection error', { url: where, error: error.message, code: 'RECUR_E_SOURCE_UNAVAILABLE' });
+    });
+
+    client.on('close', () => {
+      if (closed) return;
+      if (connectedAt !== undefined) {
+        context.count?.('disconnects');
+        if (scheduler.now() - connectedAt >= (options.healthyMs ?? 10_000)) backoff.reset();
+        connectedAt = undefined;
+      }
+      router.resetClocks();
+      const delay = backoff.next();
+      log('warn', 'mqtt disconnected; reconnecting', { url: where, delayMs: delay, attempt: backoff.attempt, code: 'RECUR_E_SOURCE_UNAVAILABLE' });
+      timers.add(
+        scheduler.schedule(() => {
+          if (closed) return;
+          context.count?.('reconnects');
+          client.reconnect();
+        }, delay),
+      );
+    });
+
+    return () => {
+      closed = true;
+      timers.unsubscribe();
+      client.end(false);
+    };
+  });
+}
