@@ -60,7 +60,7 @@ program
 
 program
   .command('inspect')
-  .description('print a model\'s layers, sizes, state bytes per stream and fingerprint as JSON')
+  .description("print a model's layers, sizes, state bytes per stream and fingerprint as JSON")
   .argument('<model>', 'folder holding model.json, or the model.json file')
   .action(async (model: string) => {
     out(JSON.stringify(await inspectModel(model), null, 2));
@@ -69,7 +69,7 @@ program
 const bench = program.command('bench').description('measure speed and memory; prints JSON with --json');
 bench
   .command('step')
-  .description('per-step throughput and latency of recur\'s kernels against tfjs-layers and tfjs-wasm ops, and bytes per live stream')
+  .description("per-step throughput and latency of recur's kernels against tfjs-layers and tfjs-wasm ops, and bytes per live stream")
   .option('--json', 'print one JSON object instead of a table', false)
   .option('--quick', 'fewer sizes and shorter timings (a smoke run)', false)
   .option('--ms <n>', 'target milliseconds of timing per case', positiveInt, 300)

@@ -9,7 +9,12 @@ export interface HealthState {
 }
 
 /** /health (JSON, 200 when ok, 503 otherwise) and /metrics (Prometheus text) on a local port. */
-export async function startHttpServer(host: string, port: number, metrics: DaemonMetrics, health: HealthState): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startHttpServer(
+  host: string,
+  port: number,
+  metrics: DaemonMetrics,
+  health: HealthState,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/health') {

@@ -37,7 +37,9 @@ function sensorFrames(series: readonly Float32Array[], steps: number, start: num
  */
 export async function runDemo(options: DemoOptions, out: (line: string) => void, log: (line: string) => void): Promise<void> {
   const model = await StreamingModel.load(await ensureDemoModel(log), { kernel: options.kernel });
-  out(`model: ${model.spec.name}, ${model.spec.layers.map((l) => l.type).join(' -> ')}, input ${model.inputSize}, output ${model.outputSize}, kernel ${model.kernelName}`);
+  out(
+    `model: ${model.spec.name}, ${model.spec.layers.map((l) => l.type).join(' -> ')}, input ${model.inputSize}, output ${model.outputSize}, kernel ${model.kernelName}`,
+  );
   const start = Date.UTC(2026, 0, 1);
   const series = SENSORS.map((s) => plantSeries(options.steps + 1, s.seed, { phase: s.phase }));
   const valueAt = (stream: string, step: number) => series[SENSORS.findIndex((s) => s.stream === stream)][step];
@@ -58,7 +60,9 @@ export async function runDemo(options: DemoOptions, out: (line: string) => void,
         }
         lastForecast.set(result.stream, { forecast: result.values[0], value });
         if (step % options.every === 0) {
-          out(`${new Date(result.t).toISOString()}  ${result.stream.padEnd(16)} value ${value.toFixed(3).padStart(7)}  forecast(next) ${result.values[0].toFixed(3).padStart(7)}`);
+          out(
+            `${new Date(result.t).toISOString()}  ${result.stream.padEnd(16)} value ${value.toFixed(3).padStart(7)}  forecast(next) ${result.values[0].toFixed(3).padStart(7)}`,
+          );
         }
       }),
       toArray(),

@@ -18,7 +18,9 @@ export async function inspectModel(path: string): Promise<Record<string, unknown
         name: layer.name,
         type: layer.type === 'recurrent' ? cell?.cell : layer.type,
         outputSize: layerOutputSize(layer),
-        ...(cell ? { activation: cell.activation, recurrentActivation: cell.recurrentActivation, resetAfter: cell.resetAfter } : { activation: layer.type === 'dense' ? layer.weights.activation : undefined }),
+        ...(cell
+          ? { activation: cell.activation, recurrentActivation: cell.recurrentActivation, resetAfter: cell.resetAfter }
+          : { activation: layer.type === 'dense' ? layer.weights.activation : undefined }),
         ...(layer.type !== 'dense' ? { returnSequences: layer.returnSequences } : {}),
       };
     }),

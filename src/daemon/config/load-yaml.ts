@@ -19,7 +19,12 @@ function where(file: string, doc: Document, counter: LineCounter, path: readonly
 }
 
 function keyPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path.length === 0
+    ? '(top level)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '');
 }
 
 function describe(value: unknown): string {
@@ -39,7 +44,11 @@ function substituteEnv(file: string, doc: Document, counter: LineCounter, env: N
         const value = env[name] ?? fallback;
         if (value === undefined) {
           const { line, col } = counter.linePos(node.range?.[0] ?? 0);
-          throw new RecurError(ErrorCodes.CONFIG, `${file}:${line}:${col}: environment variable ${name} is not set (write \${${name}:-default} for a default)`, { file, line });
+          throw new RecurError(
+            ErrorCodes.CONFIG,
+            `${file}:${line}:${col}: environment variable ${name} is not set (write \${${name}:-default} for a default)`,
+            { file, line },
+          );
         }
         return value;
       });

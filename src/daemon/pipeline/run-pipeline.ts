@@ -52,7 +52,10 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   }
   let state: 'starting' | 'ok' | 'draining' = 'starting';
   const http = config.http
-    ? await startHttpServer(config.http.host, config.http.port, metrics, { status: () => state, details: () => ({ pipeline: config.name, streams: model.streamCount }) })
+    ? await startHttpServer(config.http.host, config.http.port, metrics, {
+        status: () => state,
+        details: () => ({ pipeline: config.name, streams: model.streamCount }),
+      })
     : undefined;
 
   const stop$ = new Subject<void>();
@@ -97,10 +100,20 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   }, evictEvery);
   evictTimer.unref();
   state = 'ok';
-  log.info({ pipeline: config.name, sources: config.sources.length, sinks: config.sinks.length, httpPort: http?.port, kernel: model.kernelName }, 'pipeline started');
+  log.info(
+    { pipeline: config.name, sources: config.sources.length, sinks: config.sinks.length, httpPort: http?.port, kernel: model.kernelName },
+    'pipeline started',
+  );
 
   let written = 0;
-  const done = lastValueFrom(merge(...writers).pipe(tap((n) => (written += n))), { defaultValue: 0 }).then(async () => {
+  const done = lastValueFrom(
+    merge(...writers).pipe(
+      tap((n) => {
+        written += n;
+      }),
+    ),
+    { defaultValue: 0 },
+  ).then(async () => {
     clearInterval(evictTimer);
     await Promise.all(sinks.map((s) => s.close()));
     if (snapshotPath) writeFileAtomic(snapshotPath, model.snapshot());
