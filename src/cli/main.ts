@@ -51,6 +51,26 @@ program
   });
 
 program
+  .command('simulate')
+  .description('publish realistic synthetic frames of a device (daily cycles, noise, drift, occasional faults) to a broker')
+  .argument('<device>', 'devices/*.yaml')
+  .requiredOption('--broker <url>', 'broker to publish to, e.g. mqtt://127.0.0.1:1883')
+  .option('--streams <n>', 'simulated devices', positiveInt, 3)
+  .option('--interval-ms <n>', 'wall time between samples', positiveInt, 1000)
+  .option('--step-ms <n>', 'simulated time between samples (default: the interval)', positiveInt)
+  .option('--count <n>', 'samples per stream, then stop (default: until interrupted)', positiveInt)
+  .option('--seed <n>', 'random seed', positiveInt, 1)
+  .action(async (file: string, opts: { broker: string; streams: number; intervalMs: number; stepMs?: number; count?: number; seed: number }) => {
+    const { simulateDevice } = await import('../simulate/device-simulator.js');
+    const { loadDevice } = await import('../daemon/pipeline/prepare-sources.js');
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    process.once('SIGTERM', () => abort.abort());
+    const { published } = await simulateDevice(loadDevice(file, process.cwd()), { brokerUrl: opts.broker, ...opts, signal: abort.signal });
+    out(JSON.stringify({ published }));
+  });
+
+program
   .command('fixtures')
   .description('(re)generate the fixtures the demo and tests use: the demo forecaster trained on synthetic data')
   .option('--force', 'retrain even if the model exists', false)

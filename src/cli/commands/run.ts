@@ -23,4 +23,7 @@ export async function runCommand(file: string, options: { logLevel: string }): P
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await running.done;
+  // Let stdout drain, then leave even if a library keeps a handle open.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(0);
 }

@@ -11,13 +11,17 @@ import { DeadLetterFile } from '../dead-letter.js';
 import { startHttpServer } from '../http-server.js';
 import { DaemonMetrics } from '../metrics.js';
 import type { PipelineConfig } from './schema.js';
+import { loadDevice, prepareSources } from './prepare-sources.js';
 import { writeToSink } from './sink-writer.js';
+import { simulateDevice } from '../../simulate/device-simulator.js';
 import { readIfExists, writeFileAtomic } from './snapshot-file.js';
 
 export interface RunningPipeline {
   readonly metrics: DaemonMetrics;
   readonly model: StreamingModel;
   readonly httpPort: number | undefined;
+  /** Frames received from every source so far. */
+  readonly received: number;
   /** Resolves when every source has ended (or stop() was called) and everything accepted is written. */
   readonly done: Promise<{ written: number }>;
   /** Stops intake, drains, flushes sinks and snapshots state; resolves when done or the timeout passed. */
@@ -58,11 +62,12 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
       })
     : undefined;
 
+  const prepared = await prepareSources(config, baseDir, log);
   const stop$ = new Subject<void>();
   let received = 0;
   const frames: Observable<Frame> = merge(
-    ...config.sources.map((s) =>
-      sources[s.type](s.options as never, sourceContext(s.type, metrics, deadLetter, log)).pipe(
+    ...config.sources.map((s, i) =>
+      sources[s.type](prepared.options[i] as never, sourceContext(s.type, metrics, deadLetter, log)).pipe(
         tap(() => {
           received++;
           metrics.framesIn.inc({ source: s.type });
@@ -116,6 +121,7 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   ).then(async () => {
     clearInterval(evictTimer);
     await Promise.all(sinks.map((s) => s.close()));
+    await prepared.close();
     if (snapshotPath) writeFileAtomic(snapshotPath, model.snapshot());
     metrics.liveStreams.set(model.streamCount);
     await http?.close();
@@ -123,10 +129,13 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
     return { written };
   });
 
-  return {
+  const running: RunningPipeline = {
     metrics,
     model,
     httpPort: http?.port,
+    get received() {
+      return received;
+    },
     done,
     stop: async (reason) => {
       if (state === 'draining') return;
@@ -138,4 +147,35 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
       await Promise.race([done.then(() => undefined), timeout]);
     },
   };
+  if (config.simulate) void runSimulation(config.simulate, prepared.brokerUrl, baseDir, running, log);
+  return running;
+}
+
+/** The demo's device simulator, publishing into the pipeline's broker; optionally stops the pipeline after. */
+async function runSimulation(
+  simulate: NonNullable<PipelineConfig['simulate']>,
+  brokerUrl: string | undefined,
+  baseDir: string,
+  running: RunningPipeline,
+  log: Pino,
+): Promise<void> {
+  if (!brokerUrl) {
+    log.error('simulate needs an mqtt source to publish into');
+    return;
+  }
+  const device = loadDevice(simulate.device, baseDir);
+  // Let the MQTT source subscribe before the first message.
+  await new Promise((r) => setTimeout(r, 300));
+  const { published } = await simulateDevice(device, {
+    brokerUrl,
+    streams: simulate.streams,
+    intervalMs: simulate.intervalMs,
+    stepMs: simulate.stepMs,
+    count: simulate.count,
+  });
+  log.info({ published }, 'simulation finished');
+  if (!simulate.stopWhenDone) return;
+  const deadline = Date.now() + 10_000;
+  while (running.received < published && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await running.stop('simulation finished');
 }

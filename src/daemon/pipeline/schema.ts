@@ -43,6 +43,18 @@ export const pipelineSchema = z.strictObject({
   deadLetter: z.strictObject({ file: z.string().min(1) }).default({ file: '.recur/dead-letter.jsonl' }),
   http: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) }).optional(),
   state: z.strictObject({ snapshotFile: z.string().min(1) }).optional(),
+  /** Publish simulated frames of a device into the pipeline's broker (the demo). */
+  simulate: z
+    .strictObject({
+      device: z.string().min(1),
+      streams: z.number().int().positive().default(3),
+      intervalMs: z.number().int().positive().default(100),
+      stepMs: z.number().int().positive().optional(),
+      count: z.number().int().positive().optional(),
+      /** Stop the pipeline once every simulated frame is written. @default false */
+      stopWhenDone: z.boolean().default(false),
+    })
+    .optional(),
   shutdown: z.strictObject({ timeoutMs: z.number().int().positive().default(10_000) }).default({ timeoutMs: 10_000 }),
 });
 

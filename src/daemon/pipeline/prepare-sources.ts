@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import type { Logger as Pino } from 'pino';
+import { type DeviceConfig, deviceBinding, deviceSchema } from '../config/device-schema.js';
+import { loadYamlFile } from '../config/load-yaml.js';
+import { startEmbeddedBroker } from '../embedded-broker.js';
+import type { PipelineConfig } from './schema.js';
+
+export interface PreparedSources {
+  /** Each source's options, with device files turned into subscriptions and a broker URL filled in. */
+  readonly options: Record<string, unknown>[];
+  /** The URL of the first MQTT source's broker (the embedded one when none was named). */
+  readonly brokerUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+export function loadDevice(path: string, baseDir: string): DeviceConfig {
+  return loadYamlFile(resolve(baseDir, path), deviceSchema);
+}
+
+/**
+ * Resolves what a pipeline file leaves implicit: `devices: [devices/x.yaml]` in an MQTT source
+ * becomes its subscriptions, and an MQTT source without `url` gets an in-process broker.
+ */
+export async function prepareSources(config: PipelineConfig, baseDir: string, log: Pino): Promise<PreparedSources> {
+  let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
+  let brokerUrl: string | undefined;
+  const options: Record<string, unknown>[] = [];
+  for (const source of config.sources) {
+    const opts: Record<string, unknown> = { ...source.options };
+    if (source.type === 'mqtt') {
+      if (Array.isArray(opts.devices)) {
+        const bindings = (opts.devices as string[]).map((file) => deviceBinding(loadDevice(file, baseDir)));
+        opts.subscriptions = [...((opts.subscriptions as unknown[]) ?? []), ...bindings];
+        delete opts.devices;
+      }
+      if (opts.url === undefined) {
+        embedded ??= await startEmbeddedBroker();
+        opts.url = embedded.url;
+        log.info({ url: embedded.url }, 'no broker named: started the embedded MQTT broker');
+      }
+      brokerUrl ??= opts.url as string;
+    }
+    options.push(opts);
+  }
+  return { options, brokerUrl, close: async () => embedded?.close() };
+}
