@@ -10,6 +10,8 @@ import { type CellType, type ModelCase, buildTfjsModel, loadFromMemory, modelCas
 const KERNELS: KernelName[] = ['js', 'wasm'];
 const RUNS = Number(process.env.PARITY_RUNS ?? 200);
 const TOLERANCE = 1e-5;
+/** Fixed so CI is repeatable; PARITY_SEED=random explores new cases (thousands passed when this was set). */
+const SEED = process.env.PARITY_SEED === 'random' ? undefined : Number(process.env.PARITY_SEED ?? 20261122);
 
 interface Schedule {
   streams: number;
@@ -116,7 +118,7 @@ describe('online stepping equals tfjs', () => {
   const cells: CellType[] = ['simple', 'gru', 'gru-reset-after', 'lstm'];
   for (const cell of cells) {
     it(`${cell}: ${RUNS} random models, interleaved streams, both kernels, snapshot/restore`, async () => {
-      await fc.assert(fc.asyncProperty(modelCase(cell), schedule, checkCase), { numRuns: RUNS });
+      await fc.assert(fc.asyncProperty(modelCase(cell), schedule, checkCase), { numRuns: RUNS, seed: SEED });
     }, 300_000);
   }
 });

@@ -72,12 +72,13 @@ export function buildTfjsModel(c: ModelCase): tf.Sequential {
 }
 
 /**
- * Weight scale of a case. Unbounded gates (linear, relu) make a GRU/LSTM expansive, which
+ * Weight scale of a case. Gates outside [0, 1] make a GRU/LSTM expansive, which
  * amplifies float32 rounding in the tfjs reference itself past 1e-5; smaller weights keep the
  * dynamics contractive, as trained models are.
  */
 export function weightScale(c: ModelCase): number {
-  return c.cell !== 'simple' && c.layers.some((l) => l.recurrentActivation === 'linear' || l.recurrentActivation === 'relu') ? 0.3 : 0.6;
+  // Gates outside [0, 1] (tanh, linear, relu) make the state update expansive.
+  return c.cell !== 'simple' && c.layers.some((l) => l.recurrentActivation !== 'sigmoid' && l.recurrentActivation !== 'hard_sigmoid') ? 0.3 : 0.6;
 }
 
 /** Random weights in every tensor (biases too), seeded by the case. */
