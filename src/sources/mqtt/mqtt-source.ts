@@ -2,6 +2,7 @@ import { connect, type IClientOptions, type IPublishPacket, type MqttClient } fr
 import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
 import { RecurError } from '../../errors.js';
 import type { Frame } from '../../frame.js';
+import { arrivalClock } from '../arrival-clock.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import { OrderGuard } from '../order-guard.js';
 import { rejectedOf } from '../rejected.js';
@@ -60,7 +61,7 @@ export interface MqttSourceOptions {
   ack?: AckHook;
   /** Timers for reconnects. @default asyncScheduler */
   scheduler?: SchedulerLike;
-  /** Arrival time for payloads without a timestamp. @default Date.now */
+  /** Wall clock for the arrival time of payloads without a timestamp (made strictly increasing). @default Date.now */
   now?: () => number;
 }
 
@@ -103,12 +104,12 @@ function clientOptions(options: MqttSourceOptions): IClientOptions {
 export function mqttSource(options: MqttSourceOptions, context: SourceContext): Observable<Frame> {
   if (options.subscriptions.length === 0) throw new RecurError('RECUR_E_CONFIG', 'mqtt source: expected at least one subscription, received none');
   const scheduler = options.scheduler ?? asyncScheduler;
-  const now = options.now ?? Date.now;
   const log = context.log ?? (() => {});
   const where = redactUrl(options.url);
 
   return new Observable<Frame>((subscriber) => {
     const settings = clientOptions(options);
+    const now = arrivalClock(options.now);
     const router = new MqttRouter(options.subscriptions);
     const guard = options.checkOrder === false ? undefined : new OrderGuard();
     const backoff = new Backoff(options.backoff);
