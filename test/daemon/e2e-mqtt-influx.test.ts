@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InfluxdServer, type MosquittoServer, startInfluxd, startMosquitto } from '../helpers/servers.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = `${root}dist/cli/main.js`;
+const dir = mkdtempSync(join(tmpdir(), 'recur-e2e-'));
+const T0 = Date.UTC(2026, 5, 1);
+const STEPS = 20;
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Publishes lines with mosquitto_pub (a client that is not ours), one message per line, QoS 1. */
+function publish(port: number, topic: string, lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-l']);
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}`))));
+    child.stdin.end(`${lines.join('\n')}\n`);
+  });
+}
+
+type Series = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] };
+async function series(influx: InfluxdServer, q: string): Promise<Series[]> {
+  const answer = (await influx.query('recur_e2e', q)) as { results: { series?: Series[] }[] };
+  return answer.results[0]?.series ?? [];
+}
+
+describe('end to end: mosquitto_pub -> recur run -> influxd', () => {
+  let mosquitto: MosquittoServer;
+  let influx: InfluxdServer;
+  let recur: ChildProcess;
+  let logs = '';
+
+  beforeAll(async () => {
+    [mosquitto, influx] = await Promise.all([startMosquitto(), startInfluxd()]);
+    writeFileSync(
+      join(dir, 'sensor.yaml'),
+      'name: sensor\ntopic: plant/+/temp\nstreamSegment: 1\nformat: json\nfields: [temperature]\ntimestampField: ts\ntimestampUnit: ms\nqos: 1\n',
+    );
+    writeFileSync(
+      join(dir, 'pipeline.yaml'),
+      `name: e2e
+sources:
+  - type: mqtt
+    options: { url: '${mosquitto.url}', devices: ['${join(dir, 'sensor.yaml')}'], clientId: recur-e2e, clean: false }
+model: { path: fixtures/generated/demo-forecaster }
+head: { type: forecast, measurement: temp_forecast, fields: [next] }
+sinks:
+  - type: influx
+    options: { url: '${influx.url}', database: recur_e2e, createDatabase: true, flushIntervalMs: 50, deadLetterFile: '${join(dir, 'influx-dead.jsonl')}' }
+    flushMs: 50
+deadLetter: { file: '${join(dir, 'dead.jsonl')}' }
+http: { port: 0 }
+`,
+    );
+    recur = spawn(process.execPath, [cli, 'run', join(dir, 'pipeline.yaml')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    recur.stderr?.on('data', (chunk) => {
+      logs += chunk;
+    });
+    await until(() => (logs.includes('mqtt connected') ? true : undefined), 'recur to connect');
+  }, 90_000);
+
+  afterAll(async () => {
+    recur?.kill('SIGKILL');
+    await Promise.all([mosquitto?.stop(), influx?.dispose()]);
+  });
+
+  it('writes exactly the expected points; a bad stream beside them is dead-lettered', async () => {
+    const payloads = (stream: number) => Array.from({ length: STEPS }, (_, i) => JSON.stringify({ ts: T0 + i * 60_000, temperature: Math.sin(i / 3 + stream) }));
+    await Promise.all([
+      publish(mosquitto.port, 'plant/s1/temp', payloads(1)),
+      publish(mosquitto.port, 'plant/s2/temp', payloads(2)),
+      publish(mosquitto.port, 'plant/bad/temp', ['{"ts": 1, "temperature": "hot"}', 'not json', `{"ts": ${T0}, "temperature": 1e400}`]),
+    ]);
+    const counts = await until(async () => {
+      const rows = await series(influx, 'SELECT count("next") FROM temp_forecast GROUP BY "stream"');
+      const total = rows.reduce((n, s) => n + Number(s.values[0][1]), 0);
+      return total >= 2 * STEPS ? rows : undefined;
+    }, 'the points in InfluxDB');
+    expect(Object.fromEntries(counts.map((s) => [s.tags?.stream, s.values[0][1]]))).toEqual({ s1: STEPS, s2: STEPS });
+    const s1 = await series(influx, `SELECT "next" FROM temp_forecast WHERE "stream" = 's1'`);
+    expect(s1[0].values.map((v) => Date.parse(String(v[0])))).toEqual(Array.from({ length: STEPS }, (_, i) => T0 + i * 60_000));
+    const dead = await until(() => {
+      const lines = existsSync(join(dir, 'dead.jsonl')) ? readFileSync(join(dir, 'dead.jsonl'), 'utf8').trim().split('\n') : [];
+      return lines.length >= 3 ? lines.map((l) => JSON.parse(l)) : undefined;
+    }, 'three dead letters');
+    expect(dead.map((d) => d.code).sort()).toEqual(['RECUR_E_NON_FINITE', 'RECUR_E_NOT_A_NUMBER', 'RECUR_E_PARSE_JSON']);
+  }, 60_000);
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    const exited = new Promise<number | null>((resolve) => recur.on('exit', (code) => resolve(code)));
+    recur.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
+});
