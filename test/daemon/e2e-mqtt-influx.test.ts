@@ -98,6 +98,18 @@ http: { port: 0 }
       return lines.length >= 3 ? lines.map((l) => JSON.parse(l)) : undefined;
     }, 'three dead letters');
     expect(dead.map((d) => d.code).sort()).toEqual(['RECUR_E_NON_FINITE', 'RECUR_E_NOT_A_NUMBER', 'RECUR_E_PARSE_JSON']);
+    // The same three on /metrics, one each, and the good frames counted in and out.
+    const started = logs
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'pipeline started');
+    const metrics = await (await fetch(`http://127.0.0.1:${started.httpPort}/metrics`)).text();
+    for (const code of ['RECUR_E_NON_FINITE', 'RECUR_E_NOT_A_NUMBER', 'RECUR_E_PARSE_JSON']) expect(metrics).toContain(`recur_errors_total{code="${code}"} 1`);
+    expect(metrics).toContain(`recur_frames_out_total ${2 * STEPS}`);
+    expect(metrics).toContain('recur_sink_batch_seconds_count{sink="influx"}');
+    const health = await (await fetch(`http://127.0.0.1:${started.httpPort}/health`)).json();
+    expect(health).toMatchObject({ status: 'ok', pipeline: 'e2e', streams: 2 });
   }, 60_000);
 
   it('stops on SIGTERM with exit code 0', async () => {
