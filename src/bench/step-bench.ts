@@ -63,7 +63,10 @@ export async function runStepBench(options: StepBenchOptions, out: (line: string
   const batches = options.quick ? [1, 256] : BATCHES;
   const cells: CellKind[] = ['gru', 'lstm'];
   const total = cells.length * sizes.length * batches.length * impls.length;
-  const bar = process.stderr.isTTY && !options.json ? new cliProgress.SingleBar({ format: 'bench step [{bar}] {value}/{total} {case}' }, cliProgress.Presets.shades_classic) : undefined;
+  const bar =
+    process.stderr.isTTY && !options.json
+      ? new cliProgress.SingleBar({ format: 'bench step [{bar}] {value}/{total} {case}' }, cliProgress.Presets.shades_classic)
+      : undefined;
   bar?.start(total, 0, { case: '' });
   const results: StepResult[] = [];
   for (const cell of cells) {
@@ -76,7 +79,16 @@ export async function runStepBench(options: StepBenchOptions, out: (line: string
           runner.dispose();
           const stepsPerSec = (b * 1e6) / meanUs;
           const flops = 2 * (d + h) * GATES[cell] * h;
-          results.push({ impl, cell, D: d, H: h, B: b, stepsPerSec: Math.round(stepsPerSec), gflops: Number(((flops * stepsPerSec) / 1e9).toFixed(3)), latencyUs: Number(meanUs.toFixed(2)) });
+          results.push({
+            impl,
+            cell,
+            D: d,
+            H: h,
+            B: b,
+            stepsPerSec: Math.round(stepsPerSec),
+            gflops: Number(((flops * stepsPerSec) / 1e9).toFixed(3)),
+            latencyUs: Number(meanUs.toFixed(2)),
+          });
           bar?.increment(1);
         }
       }
@@ -109,10 +121,13 @@ export async function runStepBench(options: StepBenchOptions, out: (line: string
   }
   out('impl          cell  D   H    B     steps/s      GFLOP/s  us/step');
   for (const r of results) {
-    out(`${r.impl.padEnd(13)} ${r.cell.padEnd(5)} ${String(r.D).padEnd(3)} ${String(r.H).padEnd(4)} ${String(r.B).padEnd(5)} ${String(r.stepsPerSec).padStart(10)} ${r.gflops.toFixed(2).padStart(9)} ${r.latencyUs.toFixed(1).padStart(9)}`);
+    out(
+      `${r.impl.padEnd(13)} ${r.cell.padEnd(5)} ${String(r.D).padEnd(3)} ${String(r.H).padEnd(4)} ${String(r.B).padEnd(5)} ${String(r.stepsPerSec).padStart(10)} ${r.gflops.toFixed(2).padStart(9)} ${r.latencyUs.toFixed(1).padStart(9)}`,
+    );
   }
   out('\nrecur-wasm speed-up (stream-steps/s ratio)');
-  for (const r of ratios) out(`${r.cell} D=${r.D} H=${r.H} B=${r.B}: x${r.wasmVsTfjsOps} vs tfjs-wasm ops, x${r.wasmVsTfjsLayers} vs tfjs-layers, x${r.wasmVsJs} vs recur-js`);
+  for (const r of ratios)
+    out(`${r.cell} D=${r.D} H=${r.H} B=${r.B}: x${r.wasmVsTfjsOps} vs tfjs-wasm ops, x${r.wasmVsTfjsLayers} vs tfjs-layers, x${r.wasmVsJs} vs recur-js`);
   out(`\nmemory: ${JSON.stringify(memory)}`);
   log('');
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -49,9 +49,12 @@ function hookExit(): void {
   });
 }
 
-/** Kills `pid` once this process is gone, even after a SIGKILL that skips every exit hook. */
-function watchdog(pid: number): void {
-  const script = `while kill -0 ${pid} 2>/dev/null; do kill -0 ${process.pid} 2>/dev/null || { kill -9 ${pid}; exit; }; sleep 1; done`;
+/**
+ * Kills `pid` and removes its folder once this process is gone, even after a SIGKILL that skips
+ * every exit hook; ends by itself when the child exits first.
+ */
+function watchdog(pid: number, dir: string): void {
+  const script = `while kill -0 ${pid} 2>/dev/null; do kill -0 ${process.pid} 2>/dev/null || { kill -9 ${pid}; sleep 0.2; rm -rf '${dir}'; exit; }; sleep 1; done`;
   const dog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
   dog.unref();
 }
@@ -89,12 +92,12 @@ interface Started {
   output(): string;
 }
 
-function launch(command: string, args: string[]): Started {
+function launch(command: string, args: string[], dir: string): Started {
   hookExit();
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
-  if (child.pid !== undefined) watchdog(child.pid);
+  if (child.pid !== undefined) watchdog(child.pid, dir);
   let tail = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-4_000);
@@ -159,6 +162,8 @@ export async function startMosquitto(): Promise<MosquittoServer> {
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
+      // Started as root, mosquitto drops to user 'mosquitto', which cannot write our temp folder.
+      `user ${userInfo().username}`,
       'persistence true',
       `persistence_location ${dir}/`,
       'log_dest stderr',
@@ -169,7 +174,7 @@ export async function startMosquitto(): Promise<MosquittoServer> {
   );
   let current: Started | undefined;
   const start = async () => {
-    const started = launch('/usr/sbin/mosquitto', ['-c', config]);
+    const started = launch('/usr/sbin/mosquitto', ['-c', config], dir);
     current = started;
     try {
       await waitReady(started, `mosquitto on port ${port}`, () => tcpOpen(port));
@@ -230,7 +235,7 @@ export async function startInfluxd(): Promise<InfluxdServer> {
   let current: Started | undefined;
   const start = async () => {
     if (current) return;
-    const started = launch('/usr/bin/influxd', ['run', '-config', config]);
+    const started = launch('/usr/bin/influxd', ['run', '-config', config], dir);
     current = started;
     try {
       await waitReady(started, `influxd on port ${port}`, () => pingOk(url));

@@ -72,7 +72,10 @@ export function decodeSnapshot(bytes: Uint8Array, expected: SnapshotHeader): Str
   if (stored !== actual) fail(`snapshot checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is corrupt or truncated`);
   const fingerprint = Buffer.from(bytes.subarray(8, 24)).toString('hex');
   if (fingerprint !== expected.fingerprint) {
-    fail(`snapshot was made by another model (fingerprint ${fingerprint}, this model is ${expected.fingerprint})`, { fingerprint, expected: expected.fingerprint });
+    fail(`snapshot was made by another model (fingerprint ${fingerprint}, this model is ${expected.fingerprint})`, {
+      fingerprint,
+      expected: expected.fingerprint,
+    });
   }
   const slotFloats = view.getUint32(24, true);
   if (slotFloats !== expected.slotFloats) fail(`snapshot holds ${slotFloats} state floats per stream; this model has ${expected.slotFloats}`);

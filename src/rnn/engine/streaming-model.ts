@@ -127,7 +127,10 @@ export class StreamingModel {
   /** Checks sizes, values and duplicates, and acquires every stream's slot before any state changes. */
   #checkStep(streams: readonly string[], inputs: Float32Array, times?: ArrayLike<number>): void {
     if (this.#plan.offlineOnly !== undefined) {
-      throw new RecurError(ErrorCodes.MODEL_UNSUPPORTED, `layer '${this.#plan.offlineOnly}' is Bidirectional: it needs the future of the sequence, so it cannot run online; use predictSequence`);
+      throw new RecurError(
+        ErrorCodes.MODEL_UNSUPPORTED,
+        `layer '${this.#plan.offlineOnly}' is Bidirectional: it needs the future of the sequence, so it cannot run online; use predictSequence`,
+      );
     }
     const batch = streams.length;
     const d = this.inputSize;
@@ -244,7 +247,15 @@ export class StreamingModel {
       throw new RecurError(ErrorCodes.INPUT_SHAPE, `expected T x ${this.inputSize} values, received ${flat.length}`);
     }
     return runSequence(
-      { kernel: this.#kernel, arena: this.#arena, pool: this.#pool, plan: this.#plan, buffers: [this.#bufferA, this.#bufferB], rowsPerCall: CHUNK, pointers: this.#pointers },
+      {
+        kernel: this.#kernel,
+        arena: this.#arena,
+        pool: this.#pool,
+        plan: this.#plan,
+        buffers: [this.#bufferA, this.#bufferB],
+        rowsPerCall: CHUNK,
+        pointers: this.#pointers,
+      },
       flat,
       this.inputSize,
     );

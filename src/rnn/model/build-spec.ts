@@ -20,7 +20,12 @@ type Config = Record<string, unknown>;
 /** Layers that change nothing at inference time. */
 const PASS_THROUGH = new Set(['InputLayer', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization']);
 const CELLS: Record<string, CellKind> = {
-  SimpleRNN: 'simple', GRU: 'gru', LSTM: 'lstm', SimpleRNNCell: 'simple', GRUCell: 'gru', LSTMCell: 'lstm',
+  SimpleRNN: 'simple',
+  GRU: 'gru',
+  LSTM: 'lstm',
+  SimpleRNNCell: 'simple',
+  GRUCell: 'gru',
+  LSTMCell: 'lstm',
 };
 const SUPPORTED = 'SimpleRNN, GRU, LSTM, RNN(SimpleRNNCell|GRUCell|LSTMCell), Dense, TimeDistributed(Dense), Bidirectional, InputLayer, Dropout';
 const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave'];
@@ -60,7 +65,10 @@ class LayerWeights {
       throw new RecurError(ErrorCodes.MODEL_WEIGHTS, `weights of '${this.owner}' have no '${role}' (found: ${[...this.#byRole.keys()].join(', ') || 'none'})`);
     }
     if (w.shape.length !== shape.length || shape.some((d, i) => d !== -1 && d !== w.shape[i])) {
-      throw new RecurError(ErrorCodes.MODEL_WEIGHTS, `weight '${w.name}' has shape [${w.shape.join(', ')}], expected [${shape.join(', ').replaceAll('-1', 'any')}]`);
+      throw new RecurError(
+        ErrorCodes.MODEL_WEIGHTS,
+        `weight '${w.name}' has shape [${w.shape.join(', ')}], expected [${shape.join(', ').replaceAll('-1', 'any')}]`,
+      );
     }
     return w;
   }
@@ -136,11 +144,21 @@ function innerLayer(layer: RawLayer): { className: string; config: Config } {
 
 function bidirectional(layer: RawLayer, weights: readonly NamedWeight[]): LayerSpec {
   const inner = innerLayer(layer);
-  if (!(inner.className in CELLS) && inner.className !== 'RNN') unsupported(layer, 'layer', `'${inner.className}' cannot be wrapped; supported: SimpleRNN, GRU, LSTM`);
+  if (!(inner.className in CELLS) && inner.className !== 'RNN')
+    unsupported(layer, 'layer', `'${inner.className}' cannot be wrapped; supported: SimpleRNN, GRU, LSTM`);
   const mergeMode = (layer.config.merge_mode ?? 'concat') as MergeMode;
   if (!MERGE_MODES.includes(mergeMode)) unsupported(layer, 'merge_mode', `'${String(mergeMode)}' is not supported; supported: ${MERGE_MODES.join(', ')}`);
   // Weight names are <layer>/forward_<inner>/.../kernel and <layer>/backward_<inner>/.../kernel.
-  const direction = (word: string) => new LayerWeights(`${layer.name} (${word})`, weights.filter((w) => w.name.split('/').slice(1, -1).some((s) => s.startsWith(word))));
+  const direction = (word: string) =>
+    new LayerWeights(
+      `${layer.name} (${word})`,
+      weights.filter((w) =>
+        w.name
+          .split('/')
+          .slice(1, -1)
+          .some((s) => s.startsWith(word)),
+      ),
+    );
   const forward = cellOf(layer, inner.className, inner.config, direction('forward'));
   const backward = cellOf(layer, inner.className, inner.config, direction('backward'));
   return { type: 'bidirectional', name: layer.name, returnSequences: forward.returnSequences, mergeMode, forward: forward.cell, backward: backward.cell };
@@ -191,11 +209,17 @@ export function buildModelSpec(name: string, rawLayers: readonly RawLayer[], wei
     const prev = layers[i - 1];
     const layer = layers[i];
     if (layerInputSize(layer) !== layerOutputSize(prev)) {
-      throw new RecurError(ErrorCodes.MODEL_FORMAT, `${where}: layer '${layer.name}' takes ${layerInputSize(layer)} inputs but '${prev.name}' gives ${layerOutputSize(prev)}`);
+      throw new RecurError(
+        ErrorCodes.MODEL_FORMAT,
+        `${where}: layer '${layer.name}' takes ${layerInputSize(layer)} inputs but '${prev.name}' gives ${layerOutputSize(prev)}`,
+      );
     }
     if (prev.type !== 'dense' && !prev.returnSequences) sequenceEnded = true;
     if (sequenceEnded && layer.type !== 'dense') {
-      throw new RecurError(ErrorCodes.MODEL_UNSUPPORTED, `${where}: layer '${layer.name}' follows a layer with return_sequences=false; only Dense layers may follow it`);
+      throw new RecurError(
+        ErrorCodes.MODEL_UNSUPPORTED,
+        `${where}: layer '${layer.name}' follows a layer with return_sequences=false; only Dense layers may follow it`,
+      );
     }
   }
   return { name, inputSize: layerInputSize(layers[0]), outputSize: layerOutputSize(layers[layers.length - 1]), layers };

@@ -30,7 +30,12 @@ export function loadModelFiles(path: string): LoadedModel {
     try {
       return new Uint8Array(readFileSync(shardFile));
     } catch (error) {
-      throw new RecurError(ErrorCodes.MODEL_WEIGHTS, `${file}: weight shard '${shard}' cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected it at ${shardFile}`, { file, shard: shardFile }, { cause: error });
+      throw new RecurError(
+        ErrorCodes.MODEL_WEIGHTS,
+        `${file}: weight shard '${shard}' cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected it at ${shardFile}`,
+        { file, shard: shardFile },
+        { cause: error },
+      );
     }
   };
   return modelFromArtifacts(json, readShard, file);

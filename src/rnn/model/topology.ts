@@ -61,11 +61,17 @@ function chainOrder(config: Json, where: string): RawLayer[] {
       if (input !== undefined) fail(where, `model has several inputs ('${input}', '${name}'); recur runs chain-shaped models with one input`);
       input = name;
     } else if (inbound.length > 1) {
-      throw new RecurError(ErrorCodes.MODEL_UNSUPPORTED, `${where}: layer '${name}' merges ${inbound.length} inputs (${inbound.join(', ')}); recur runs chain-shaped models only`);
+      throw new RecurError(
+        ErrorCodes.MODEL_UNSUPPORTED,
+        `${where}: layer '${name}' merges ${inbound.length} inputs (${inbound.join(', ')}); recur runs chain-shaped models only`,
+      );
     } else {
       const from = inbound[0];
       if (next.has(from)) {
-        throw new RecurError(ErrorCodes.MODEL_UNSUPPORTED, `${where}: layer '${from}' feeds both '${next.get(from)}' and '${name}'; recur runs chain-shaped models only`);
+        throw new RecurError(
+          ErrorCodes.MODEL_UNSUPPORTED,
+          `${where}: layer '${from}' feeds both '${next.get(from)}' and '${name}'; recur runs chain-shaped models only`,
+        );
       }
       next.set(from, name);
     }
@@ -84,9 +90,8 @@ function chainOrder(config: Json, where: string): RawLayer[] {
 /** Extracts the ordered layer list of a Sequential or chain-shaped functional model. */
 export function readTopology(modelJson: unknown, where: string): { name: string; layers: RawLayer[] } {
   if (!isObject(modelJson)) fail(where, 'expected a JSON object with modelTopology and weightsManifest');
-  const topology = isObject(modelJson.modelTopology) && isObject(modelJson.modelTopology.model_config)
-    ? modelJson.modelTopology.model_config
-    : modelJson.modelTopology;
+  const topology =
+    isObject(modelJson.modelTopology) && isObject(modelJson.modelTopology.model_config) ? modelJson.modelTopology.model_config : modelJson.modelTopology;
   if (!isObject(topology)) fail(where, "missing 'modelTopology' object");
   const className = topology.class_name;
   const config = topology.config;

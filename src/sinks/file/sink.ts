@@ -37,7 +37,12 @@ export class FileSink implements Sink {
         new SinkError(ErrorCodes.SINK_UNAVAILABLE, `sink '${this.name}': expected an open sink, received a write while closed`, { sink: this.name }),
       );
     }
-    const lines = batch.map((point) => `${this.#encode(point)}\n`);
+    let lines: string[];
+    try {
+      lines = batch.map((point) => `${this.#encode(point)}\n`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const done = this.#tail.then(() => this.#append(lines));
     this.#tail = done.catch(() => {});
     return done;

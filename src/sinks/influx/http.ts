@@ -76,7 +76,12 @@ export class InfluxHttp {
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const unavailable = (reason: string, cause?: unknown) =>
-        new SinkError(ErrorCodes.SINK_UNAVAILABLE, `InfluxDB at ${url}: expected an answer within ${requestTimeoutMs} ms, received ${reason}`, { sink }, { cause });
+        new SinkError(
+          ErrorCodes.SINK_UNAVAILABLE,
+          `InfluxDB at ${url}: expected an answer within ${requestTimeoutMs} ms, received ${reason}`,
+          { sink },
+          { cause },
+        );
       const req = send(target, { method: 'POST', headers, insecureHTTPParser: true, timeout: requestTimeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

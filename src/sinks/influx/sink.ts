@@ -148,7 +148,12 @@ export class InfluxSink implements Sink {
     }
     this.#schedule();
     if (unencodable.length > 0) {
-      await this.#deadLetter.append(unencodable.map(({ point, error }) => ({ sink: this.name, code: error.code, message: error.message, point })));
+      try {
+        await this.#deadLetter.append(unencodable.map(({ point, error }) => ({ sink: this.name, code: error.code, message: error.message, point })));
+      } catch (error) {
+        ticket.fail(this.#deadLetterFailed(error));
+        return ticket.promise;
+      }
       this.#pointsDeadLettered += unencodable.length;
       ticket.done(unencodable.length);
     }
@@ -199,12 +204,7 @@ export class InfluxSink implements Sink {
         await this.#send(entries);
       } catch (error) {
         // Only a failure to write the dead-letter file lands here: the caller must keep the points.
-        const failure = new SinkError(
-          ErrorCodes.SINK_UNAVAILABLE,
-          `sink '${this.name}': could not record refused points in ${this.#deadLetter.path}`,
-          { sink: this.name },
-          { cause: error },
-        );
+        const failure = this.#deadLetterFailed(error);
         for (const entry of entries) entry.ticket.fail(failure);
       } finally {
         this.#inFlight = 0;
@@ -266,6 +266,16 @@ export class InfluxSink implements Sink {
         throw error;
       }
     });
+  }
+
+  #deadLetterFailed(cause: unknown): SinkError {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new SinkError(
+      ErrorCodes.SINK_UNAVAILABLE,
+      `sink '${this.name}': expected to record refused points in ${this.#deadLetter.path}, received ${reason}`,
+      { sink: this.name },
+      { cause },
+    );
   }
 
   async #deadLetterRefused(refused: readonly Refused[], status: number | undefined): Promise<void> {

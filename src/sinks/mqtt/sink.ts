@@ -116,11 +116,19 @@ export class MqttSink implements Sink {
     }
   }
 
-  /** Waits for messages in flight, then disconnects. */
+  /**
+   * Waits up to `publishTimeoutMs` for messages in flight, then disconnects; by force when some
+   * are still unacknowledged (their write() has failed or will) — mqtt.js ignores a forced end
+   * once a graceful one has begun, so the choice is made first.
+   */
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
-    await client?.endAsync();
+    if (client === undefined) return;
+    const deadline = Date.now() + this.config.publishTimeoutMs;
+    const inFlight = () => Object.keys(client.outgoing).length > 0;
+    while (client.connected && inFlight() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await client.endAsync(inFlight());
   }
 
   #payload(point: Point): string {

@@ -7,8 +7,25 @@ import type { Kernel, PreparedCell, PreparedDense } from '../types.js';
 
 /** Field order of the descriptors the wasm side reads (assembly/layout.ts). */
 const CELL_FIELDS = [
-  'kind', 'd', 'h', 'act', 'recAct', 'resetAfter', 'np', 'v', 'wx', 'wh', 'biasX', 'biasH',
-  'whh', 'npHH', 'accX', 'accH', 'ah', 'rh', 'rs',
+  'kind',
+  'd',
+  'h',
+  'act',
+  'recAct',
+  'resetAfter',
+  'np',
+  'v',
+  'wx',
+  'wh',
+  'biasX',
+  'biasH',
+  'whh',
+  'npHH',
+  'accX',
+  'accH',
+  'ah',
+  'rh',
+  'rs',
 ] as const;
 const DENSE_FIELDS = ['d', 'n', 'act', 'np', 'w', 'bias', 'acc'] as const;
 type Fields<F extends readonly string[]> = Record<F[number], number>;
