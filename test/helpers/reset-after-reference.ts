@@ -93,7 +93,10 @@ export function referenceResetAfter(c: ModelCase, tensors: Map<string, Float32Ar
       seq = (last && !c.returnSequences ? tf.expandDims(state, 1) : tf.stack(outputs, 1)) as tf.Tensor3D;
     });
     if (c.head.kind === 'none') return seq;
-    const kernel = tf.tensor2d(tensors.get(names.find((n) => !n.startsWith('gru') && n.endsWith('/kernel')) as string) as Float32Array, [seq.shape[2], c.head.units]);
+    const kernel = tf.tensor2d(tensors.get(names.find((n) => !n.startsWith('gru') && n.endsWith('/kernel')) as string) as Float32Array, [
+      seq.shape[2],
+      c.head.units,
+    ]);
     const biasName = names.find((n) => !n.startsWith('gru') && n.endsWith('/bias'));
     const bias = biasName ? tf.tensor1d(tensors.get(biasName) as Float32Array) : tf.zeros([c.head.units]);
     return activate(tf.add(tf.matMul(tf.reshape(seq, [-1, seq.shape[2]]), kernel), bias), c.head.activation).reshape([s, seq.shape[1], c.head.units]);

@@ -132,7 +132,8 @@ async function waitReady(started: Started, what: string, ready: () => Promise<bo
   throw new Error(`${what} not ready within ${READY_TIMEOUT_MS} ms:\n${started.output()}`);
 }
 
-function tcpOpen(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on a loopback port. */
+export function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     socket.once('connect', () => {

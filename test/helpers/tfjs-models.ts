@@ -19,30 +19,32 @@ export interface ModelCase {
 }
 
 export const modelCase = (cell: CellType): fc.Arbitrary<ModelCase> =>
-  fc.record({
-    cell: fc.constant(cell),
-    inputSize: fc.integer({ min: 1, max: 7 }),
-    layers: fc.array(
-      fc.record({
-        units: fc.integer({ min: 1, max: 12 }),
-        activation: fc.constantFrom(...ACTIVATIONS),
-        recurrentActivation: fc.constantFrom(...ACTIVATIONS),
-        dropout: fc.boolean(),
-      }),
-      { minLength: 1, maxLength: 3 },
-    ),
-    returnSequences: fc.boolean(),
-    head: fc.oneof(
-      fc.constant({ kind: 'none' as const }),
-      fc.record({
-        kind: fc.constantFrom('dense' as const, 'timeDistributed' as const),
-        units: fc.integer({ min: 1, max: 6 }),
-        activation: fc.constantFrom<Act>(...ACTIVATIONS, 'softmax'),
-      }),
-    ),
-    useBias: fc.boolean(),
-    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  }).map((c) => (c.returnSequences || c.head.kind !== 'timeDistributed' ? c : { ...c, head: { ...c.head, kind: 'dense' as const } }));
+  fc
+    .record({
+      cell: fc.constant(cell),
+      inputSize: fc.integer({ min: 1, max: 7 }),
+      layers: fc.array(
+        fc.record({
+          units: fc.integer({ min: 1, max: 12 }),
+          activation: fc.constantFrom(...ACTIVATIONS),
+          recurrentActivation: fc.constantFrom(...ACTIVATIONS),
+          dropout: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      returnSequences: fc.boolean(),
+      head: fc.oneof(
+        fc.constant({ kind: 'none' as const }),
+        fc.record({
+          kind: fc.constantFrom('dense' as const, 'timeDistributed' as const),
+          units: fc.integer({ min: 1, max: 6 }),
+          activation: fc.constantFrom<Act>(...ACTIVATIONS, 'softmax'),
+        }),
+      ),
+      useBias: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    })
+    .map((c) => (c.returnSequences || c.head.kind !== 'timeDistributed' ? c : { ...c, head: { ...c.head, kind: 'dense' as const } }));
 
 const tfjsName = (a: Act) => (a === 'hard_sigmoid' ? 'hardSigmoid' : a);
 

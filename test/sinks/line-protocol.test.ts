@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isRecurError } from '../../src/errors.js';
 import type { Point } from '../../src/point.js';
 import { choosePrecision, encodePoint, encodeTimestamp } from '../../src/sinks/line-protocol.js';
+import { thrown } from '../helpers/thrown.js';
 
 const point = (over: Partial<Point> = {}): Point => ({ measurement: 'm', tags: {}, fields: { v: 1 }, t: 1_700_000_000_000, ...over });
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw, received none');
-}
 
 describe('encodePoint', () => {
   it('escapes each part the way influxd reads it', () => {

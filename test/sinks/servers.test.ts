@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startInfluxd, startMosquitto } from '../helpers/servers.js';
+import { startInfluxd, startMosquitto, tcpOpen } from '../helpers/servers.js';
 
 const run = promisify(execFile);
 
@@ -13,17 +12,6 @@ async function client(command: string, args: string[]): Promise<string> {
   } catch (error) {
     return (error as { stdout?: string }).stdout ?? '';
   }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 describe('test servers', () => {
@@ -38,7 +26,7 @@ describe('test servers', () => {
     } finally {
       await broker.stop();
     }
-    expect(await portOpen(broker.port)).toBe(false);
+    expect(await tcpOpen(broker.port)).toBe(false);
   });
 
   it('influxd keeps its data across stop() and start()', async () => {
@@ -48,12 +36,12 @@ describe('test servers', () => {
       const write = await fetch(`${server.url}/write?db=keep`, { method: 'POST', body: 'm v=42 1000000000' });
       expect(write.status).toBe(204);
       await server.stop();
-      expect(await portOpen(server.port)).toBe(false);
+      expect(await tcpOpen(server.port)).toBe(false);
       await server.start();
       expect(await server.query('keep', 'SELECT v FROM m')).toMatchObject({ results: [{ series: [{ values: [['1970-01-01T00:00:01Z', 42]] }] }] });
     } finally {
       await server.dispose();
     }
-    expect(await portOpen(server.port)).toBe(false);
+    expect(await tcpOpen(server.port)).toBe(false);
   });
 });

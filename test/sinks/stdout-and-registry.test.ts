@@ -5,15 +5,7 @@ import { parse } from 'yaml';
 import { ErrorCodes, isRecurError } from '../../src/errors.js';
 import { fullJitter } from '../../src/sinks/backoff.js';
 import { createSink, FileSink, InfluxSink, MqttSink, StdoutSink, sinkFactories } from '../../src/sinks/index.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw, received none');
-}
+import { thrown } from '../helpers/thrown.js';
 
 describe('StdoutSink', () => {
   it('prints one readable line per point', async () => {
