@@ -22,7 +22,7 @@ export const sources: { readonly [Name in SourceName]: SourceFactory<SourceOptio
   mic: micSource,
 };
 
-export { Backoff, type BackoffOptions } from './backoff.js';
+export { Backoff, type BackoffOptions } from '../util/backoff.js';
 export type { Secret } from './mqtt/credentials.js';
 export type { AckHook, MqttSourceOptions, MqttTlsOptions } from './mqtt/mqtt-source.js';
 export type { MqttBinding } from './mqtt/router.js';

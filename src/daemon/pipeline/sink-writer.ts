@@ -1,7 +1,7 @@
-import { type Observable, bufferTime, concatMap, filter } from 'rxjs';
+import { bufferTime, concatMap, filter, type Observable } from 'rxjs';
 import type { Point } from '../../point.js';
-import { Backoff } from '../../sources/backoff.js';
 import { isSinkError, type Sink } from '../../sinks/index.js';
+import { Backoff, sleep } from '../../util/backoff.js';
 import type { DeadLetterFile } from '../dead-letter.js';
 import type { DaemonMetrics } from '../metrics.js';
 
@@ -13,8 +13,6 @@ export interface SinkWriterOptions {
   /** Stop retrying when this says so (shutdown deadline passed). */
   giveUp: () => boolean;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Writes points to one sink in batches (by size and time), one batch at a time, in order. A

@@ -1,6 +1,6 @@
 import { ErrorCodes } from '../../errors.js';
 import type { Point } from '../../point.js';
-import { fullJitter, sleep } from '../backoff.js';
+import { fullJitter, sleep } from '../../util/backoff.js';
 import { DeadLetterFile } from '../dead-letter.js';
 import { choosePrecision, encodePoint, encodeTimestamp, type Precision } from '../line-protocol.js';
 import { isSinkError, type Sink, SinkError } from '../types.js';

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
 import { RecurError } from '../../errors.js';
 import type { Frame } from '../../frame.js';
-import { Backoff, type BackoffOptions } from '../backoff.js';
+import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { SampleClock } from '../parsers/pcm.js';
 import type { SourceContext } from '../types.js';
 import { Pcm16Chunker } from './chunker.js';

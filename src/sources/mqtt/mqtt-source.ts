@@ -3,7 +3,7 @@ import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rx
 import { RecurError } from '../../errors.js';
 import type { Frame } from '../../frame.js';
 import { arrivalClock } from '../arrival-clock.js';
-import { Backoff, type BackoffOptions } from '../backoff.js';
+import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { OrderGuard } from '../order-guard.js';
 import { rejectedOf } from '../rejected.js';
 import type { SourceContext } from '../types.js';

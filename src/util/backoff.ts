@@ -36,13 +36,43 @@ export class Backoff {
 
   /** The delay before the next try; counts one more failure. */
   next(): number {
-    const ceiling = Math.min(this.#max, this.#initial * this.#factor ** this.#attempt);
-    this.#attempt++;
-    return Math.floor(this.#random() * ceiling);
+    return fullJitter(this.#attempt++, { baseMs: this.#initial, capMs: this.#max, factor: this.#factor }, this.#random);
   }
 
   /** After a success: the next failure waits short again. */
   reset(): void {
     this.#attempt = 0;
   }
+}
+
+export interface JitterOptions {
+  /** Delay ceiling of the first retry, in milliseconds. */
+  baseMs: number;
+  /** Largest delay ceiling, in milliseconds. */
+  capMs: number;
+  /** @default 2 */
+  factor?: number;
+}
+
+/**
+ * "Full jitter" (AWS architecture blog): a uniform delay in [0, min(cap, base * factor^attempt)), so
+ * many clients that failed together do not retry together.
+ */
+export function fullJitter(attempt: number, options: JitterOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.capMs, options.baseMs * (options.factor ?? 2) ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the caller checks why it woke). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
