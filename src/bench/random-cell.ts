@@ -1,12 +1,6 @@
 import { fingerprintOf, type LoadedModel } from '../rnn/model/artifacts.js';
 import { type CellKind, type CellWeights, GATES, type ModelSpec } from '../rnn/model/spec.js';
-import { seededRandom } from '../train/synthetic.js';
-
-function uniform(n: number, random: () => number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (random() * 2 - 1) * scale;
-  return out;
-}
+import { seededRandom, uniformFloats } from '../train/synthetic.js';
 
 /**
  * Random weights with Glorot-like scale, in the form every peer can run (GRU reset_after=false,
@@ -22,9 +16,9 @@ export function randomCell(cell: CellKind, inputSize: number, units: number, see
     activation: 'tanh',
     recurrentActivation: 'sigmoid',
     resetAfter: false,
-    kernel: uniform(inputSize * n, random, Math.sqrt(6 / (inputSize + n))),
-    recurrentKernel: uniform(units * n, random, Math.sqrt(6 / (units + n))),
-    bias: uniform(n, random, 0.1),
+    kernel: uniformFloats(inputSize * n, random, Math.sqrt(6 / (inputSize + n))),
+    recurrentKernel: uniformFloats(units * n, random, Math.sqrt(6 / (units + n))),
+    bias: uniformFloats(n, random, 0.1),
     recurrentBias: new Float32Array(n),
   };
 }

@@ -9,6 +9,13 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** n values uniform in [-scale, scale). */
+export function uniformFloats(n: number, random: () => number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (random() * 2 - 1) * scale;
+  return out;
+}
+
 export interface PlantSeriesOptions {
   /** Samples per daily cycle. @default 96 (15-minute samples) */
   period?: number;

@@ -1,10 +1,5 @@
-export { seededRandom } from '../../src/train/synthetic.js';
+export { seededRandom, uniformFloats as randomFloats } from '../../src/train/synthetic.js';
 
-export function randomFloats(n: number, random: () => number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (random() * 2 - 1) * scale;
-  return out;
-}
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;

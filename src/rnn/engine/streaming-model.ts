@@ -109,7 +109,7 @@ export class StreamingModel {
    * @returns streams.length x outputSize values, row-major
    */
   step(streams: readonly string[], inputs: Float32Array, times?: ArrayLike<number>): Float32Array {
-    this.#checkStep(streams, inputs, times);
+    this.#checkAndAcquire(streams, inputs, times);
     const batch = streams.length;
     const out = new Float32Array(batch * this.outputSize);
     const now = this.#now();
@@ -125,7 +125,7 @@ export class StreamingModel {
   }
 
   /** Checks sizes, values and duplicates, and acquires every stream's slot before any state changes. */
-  #checkStep(streams: readonly string[], inputs: Float32Array, times?: ArrayLike<number>): void {
+  #checkAndAcquire(streams: readonly string[], inputs: Float32Array, times?: ArrayLike<number>): void {
     if (this.#plan.offlineOnly !== undefined) {
       throw new RecurError(
         ErrorCodes.MODEL_UNSUPPORTED,

@@ -80,10 +80,10 @@ export class JsKernel implements Kernel {
       const x = (xPtr >> 2) + b * d;
       const s = i32[(statePtrsPtr >> 2) + b] >> 2;
       const out = (outPtr >> 2) + b * h;
-      for (let j = 0; j < n; j++) {
-        gx[j] = bias[j] + dot(cell.kernelT, j * d, f32, x, d);
-        gh[j] = recurrentBias[j] + dot(cell.recurrentT, j * h, f32, s, h);
-      }
+      // The original-form GRU multiplies its candidate's recurrent kernel by r*h, not h (see #gru).
+      const recurrentColumns = cell.weights.cell === 'gru' && !cell.weights.resetAfter ? 2 * h : n;
+      for (let j = 0; j < n; j++) gx[j] = bias[j] + dot(cell.kernelT, j * d, f32, x, d);
+      for (let j = 0; j < recurrentColumns; j++) gh[j] = recurrentBias[j] + dot(cell.recurrentT, j * h, f32, s, h);
       switch (cell.weights.cell) {
         case 'simple':
           for (let j = 0; j < h; j++) f32[out + j] = cell.act(gx[j] + gh[j]);
