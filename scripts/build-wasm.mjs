@@ -12,15 +12,21 @@ const outFile = 'build/recur-kernels.wasm';
 await mkdir(new URL('../build/', import.meta.url), { recursive: true });
 const args = [
   entry,
-  '--outFile', outFile,
+  '--outFile',
+  outFile,
   '-O3',
-  '--runtime', 'stub',
-  '--enable', 'simd',
+  '--runtime',
+  'stub',
+  '--enable',
+  'simd',
   '--importMemory',
-  '--initialMemory', '1',
+  '--initialMemory',
+  '1',
   '--noAssert',
-  '--use', 'abort=',
-  '--baseDir', root,
+  '--use',
+  'abort=',
+  '--baseDir',
+  root,
 ];
 if (process.argv.includes('--wat')) args.push('--textFile', 'build/recur-kernels.wat');
 const { error, stderr } = await asc.main(args);

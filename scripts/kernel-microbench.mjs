@@ -11,7 +11,11 @@ const { createWasmKernel } = await import(new URL('kernels/wasm/wasm-kernel.js',
 
 const withTfjs = process.argv.includes('--tfjs');
 const quick = process.argv.includes('--quick');
-const SIZES = [[8, 64], [40, 128], [40, 256]];
+const SIZES = [
+  [8, 64],
+  [40, 128],
+  [40, 256],
+];
 const BATCHES = withTfjs ? [1, 16, 256, 4096] : [1, 16, 256];
 const GATES = { gru: 3, lstm: 4 };
 
@@ -25,8 +29,16 @@ function weights(cell, d, h) {
   const n = GATES[cell] * h;
   const s = 1 / Math.sqrt(d + h);
   return {
-    cell, inputSize: d, units: h, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true,
-    kernel: rand(d * n, s), recurrentKernel: rand(h * n, s), bias: rand(n, 0.1), recurrentBias: cell === 'gru' ? rand(n, 0.1) : new Float32Array(n),
+    cell,
+    inputSize: d,
+    units: h,
+    activation: 'tanh',
+    recurrentActivation: 'sigmoid',
+    resetAfter: true,
+    kernel: rand(d * n, s),
+    recurrentKernel: rand(h * n, s),
+    bias: rand(n, 0.1),
+    recurrentBias: cell === 'gru' ? rand(n, 0.1) : new Float32Array(n),
   };
 }
 

@@ -53,6 +53,16 @@ export const ErrorCodes = {
   SINK_UNAVAILABLE: 'RECUR_E_SINK_UNAVAILABLE',
   /** A measurement, tag or field text cannot be written (e.g. contains a newline). */
   SINK_TEXT: 'RECUR_E_SINK_TEXT',
+
+  // Ingest log.
+  /** A log record fails its length or CRC check (at start-up the tail is cut off there; elsewhere this is raised). */
+  LOG_CORRUPT: 'RECUR_E_LOG_CORRUPT',
+  /** The log is full (whenFull: backpressure) and its headroom is used up: the record is refused, not acknowledged. */
+  LOG_FULL: 'RECUR_E_LOG_FULL',
+  /** Writing, fsyncing or deleting a log file failed: nothing from the durable position on is acknowledged; restart to recover. */
+  LOG_IO: 'RECUR_E_LOG_IO',
+  /** The log was used after close(). */
+  LOG_CLOSED: 'RECUR_E_LOG_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

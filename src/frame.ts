@@ -5,4 +5,9 @@ export interface Frame {
   /** Timestamp in milliseconds since the Unix epoch (fractions allowed). */
   readonly t: number;
   readonly values: Float32Array;
+  /**
+   * The frame's position in the ingest log, when the daemon logs its input: how acknowledgements,
+   * sink progress and replay after a restart refer to it. Carried through the model and heads.
+   */
+  readonly seq?: number;
 }

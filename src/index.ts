@@ -1,9 +1,9 @@
-export { ErrorCodes, RecurError, isRecurError, type ErrorCode } from './errors.js';
+export { type ErrorCode, ErrorCodes, isRecurError, RecurError } from './errors.js';
 export type { Frame } from './frame.js';
+export { type OnlineOptions, online } from './operators/online.js';
 export { StreamingModel, type StreamingModelOptions } from './rnn/engine/streaming-model.js';
-export { online, type OnlineOptions } from './operators/online.js';
-export type { KernelName } from './rnn/kernels/types.js';
 export type { KernelPreference } from './rnn/kernels/select.js';
-export type { ModelSpec, LayerSpec, CellWeights, DenseWeights, Activation, CellKind } from './rnn/model/spec.js';
+export type { KernelName } from './rnn/kernels/types.js';
+export { type LoadedModel, modelFromArtifacts } from './rnn/model/artifacts.js';
 export { loadModelFiles, saveModelFiles } from './rnn/model/files.js';
-export { modelFromArtifacts, type LoadedModel } from './rnn/model/artifacts.js';
+export type { Activation, CellKind, CellWeights, DenseWeights, LayerSpec, ModelSpec } from './rnn/model/spec.js';

@@ -9,4 +9,6 @@ export interface Point {
    * that produced the point, so a replay writes the same point again (idempotent in InfluxDB).
    */
   readonly t: number;
+  /** The ingest-log position of the frame that produced the point (see Frame.seq): sink progress. */
+  readonly seq?: number;
 }

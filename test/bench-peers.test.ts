@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTfjsLayersPeer } from '../src/bench/peers/tfjs-layers-peer.js';
 import { createTfjsOpsPeer } from '../src/bench/peers/tfjs-ops-peer.js';
-import { tfjsWasmFeatures, tryUseTfjsNode, useTfjsBackend } from '../src/tfjs/backend.js';
 import type { StepPeer } from '../src/bench/peers/types.js';
 import { type Activation, type CellKind, type CellWeights, GATES } from '../src/rnn/model/spec.js';
+import { tfjsWasmFeatures, tryUseTfjsNode, useTfjsBackend } from '../src/tfjs/backend.js';
 
 const D = 5;
 const H = 7;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseYaml } from '../src/daemon/config/load-yaml.js';
+import { pipelineSchema } from '../src/daemon/pipeline/schema.js';
 
 const schema = z.strictObject({
   name: z.string(),
@@ -19,8 +20,24 @@ describe('YAML configuration', () => {
   });
 
   it('rejects unknown keys with their line', () => {
-    expect(() => parseYaml('name: plant\nsinks: []\nsnks: []\n', 'p.yaml', schema)).toThrow(/RECUR_E_CONFIG: p\.yaml:1:1: \(top level\): unknown key\(s\) snks/);
-    expect(() => parseYaml('name: plant\nsinks:\n  - type: stdout\n    colour: red\n', 'p.yaml', schema)).toThrow(/p\.yaml:3:5: sinks\[0\]: unknown key\(s\) colour/);
+    expect(() => parseYaml('name: plant\nsinks: []\nsnks: []\n', 'p.yaml', schema)).toThrow(/RECUR_E_CONFIG: p\.yaml:3:1: snks: unknown key/);
+    expect(() => parseYaml('name: plant\nsinks:\n  - type: stdout\n    colour: red\n', 'p.yaml', schema)).toThrow(
+      /p\.yaml:4:5: sinks\[0\]\.colour: unknown key/,
+    );
+    // Each unknown key gets its own line, also in a flow mapping.
+    const both = () => parseYaml('name: plant\nsinks:\n  - { type: stdout, colour: red, size: 3 }\n', 'p.yaml', schema);
+    expect(both).toThrow(/p\.yaml:3:21: sinks\[0\]\.colour: unknown key\np\.yaml:3:34: sinks\[0\]\.size: unknown key/);
+  });
+
+  it('keeps the dead-letter file unless an mqtt topic takes its place', () => {
+    const deadLetter = (text: string) => parseYaml(text, 'p.yaml', pipelineSchema.shape.deadLetter);
+    expect(deadLetter('{}\n')).toEqual({ file: '.recur/dead-letter.jsonl' });
+    expect(deadLetter('mqtt: {}\n')).toEqual({ file: '.recur/dead-letter.jsonl', mqtt: { topic: 'recur/dead-letter', qos: 1 } });
+    expect(deadLetter('file: false\nmqtt: { url: mqtt://b:1883, qos: 0 }\n')).toEqual({
+      file: false,
+      mqtt: { url: 'mqtt://b:1883', topic: 'recur/dead-letter', qos: 0 },
+    });
+    expect(() => deadLetter('file: false\n')).toThrow(/p\.yaml:1:7: file: .*file: false needs mqtt/);
   });
 
   it('reports YAML syntax errors and missing environment variables with the line', () => {

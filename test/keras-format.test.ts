@@ -44,8 +44,18 @@ const keras3Functional = {
       name: 'forecaster',
       layers: [
         { class_name: 'InputLayer', name: 'input', config: { name: 'input', batch_shape: [null, null, D] }, inbound_nodes: [] },
-        { class_name: 'GRU', name: 'gru', config: gruConfig, inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: ['input', 0, 0] } }] }] },
-        { class_name: 'Dense', name: 'dense', config: denseConfig, inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: ['gru', 0, 0] } }] }] },
+        {
+          class_name: 'GRU',
+          name: 'gru',
+          config: gruConfig,
+          inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: ['input', 0, 0] } }] }],
+        },
+        {
+          class_name: 'Dense',
+          name: 'dense',
+          config: denseConfig,
+          inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: ['gru', 0, 0] } }] }],
+        },
       ],
     },
   },
@@ -56,7 +66,13 @@ const keras3Functional = {
 const keras2Sequential = {
   modelTopology: {
     class_name: 'Sequential',
-    config: { name: 'sequential', layers: [{ class_name: 'GRU', config: { ...gruConfig, batch_input_shape: [null, null, D] } }, { class_name: 'Dense', config: denseConfig }] },
+    config: {
+      name: 'sequential',
+      layers: [
+        { class_name: 'GRU', config: { ...gruConfig, batch_input_shape: [null, null, D] } },
+        { class_name: 'Dense', config: denseConfig },
+      ],
+    },
   },
   weightsManifest: manifest({ gru: 'gru', dense: 'dense' }),
 };
@@ -84,12 +100,17 @@ describe('models written by the Keras converter', () => {
       inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: ['gru', 0, 0] } }] }],
     });
     expect(() => modelFromArtifacts(branching, () => shard, 'branching')).toThrow(expect.objectContaining({ code: ErrorCodes.MODEL_UNSUPPORTED }));
-    expect(() => modelFromArtifacts(branching, () => shard, 'branching')).toThrow(/layer 'gru' feeds both 'dense' and 'dense_2'; recur runs chain-shaped models only/);
+    expect(() => modelFromArtifacts(branching, () => shard, 'branching')).toThrow(
+      /layer 'gru' feeds both 'dense' and 'dense_2'; recur runs chain-shaped models only/,
+    );
   });
 
   it('reads float16 and uint8-quantised weights as the converter writes them', () => {
     const quantised = {
-      modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'SimpleRNN', config: { name: 'rnn', units: 1, activation: 'linear', use_bias: false } }] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { layers: [{ class_name: 'SimpleRNN', config: { name: 'rnn', units: 1, activation: 'linear', use_bias: false } }] },
+      },
       weightsManifest: [
         {
           paths: ['a.bin'],

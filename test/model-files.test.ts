@@ -94,7 +94,11 @@ describe('loading the TensorFlow.js layers format', () => {
     copyModel(folder, short);
     const bytes = readFileSync(join(short, 'weights.bin'));
     writeFileSync(join(short, 'weights.bin'), bytes.subarray(0, bytes.length - 8));
-    await expectCode(StreamingModel.load(short), ErrorCodes.MODEL_WEIGHTS, new RegExp(`hold ${bytes.length - 8} bytes but the manifest describes ${bytes.length} bytes`));
+    await expectCode(
+      StreamingModel.load(short),
+      ErrorCodes.MODEL_WEIGHTS,
+      new RegExp(`hold ${bytes.length - 8} bytes but the manifest describes ${bytes.length} bytes`),
+    );
   });
 
   it('names the layer and setting it cannot run', async () => {
@@ -106,7 +110,11 @@ describe('loading the TensorFlow.js layers format', () => {
     const elu = tf.sequential();
     elu.add(tf.layers.gru({ units: 2, activation: 'elu', inputShape: [null, D] }));
     await elu.save(folderSaveHandler(join(dir, 'elu')));
-    await expectCode(StreamingModel.load(join(dir, 'elu')), ErrorCodes.MODEL_UNSUPPORTED, /\(GRU\): activation: 'elu' is not supported; supported: linear, relu, tanh, sigmoid, hard_sigmoid/);
+    await expectCode(
+      StreamingModel.load(join(dir, 'elu')),
+      ErrorCodes.MODEL_UNSUPPORTED,
+      /\(GRU\): activation: 'elu' is not supported; supported: linear, relu, tanh, sigmoid, hard_sigmoid/,
+    );
   });
 
   it('runs Bidirectional offline, equal to tfjs, and refuses it online with the reason', async () => {

@@ -5,7 +5,16 @@ import { StreamingModel } from '../src/rnn/engine/streaming-model.js';
 import type { KernelName } from '../src/rnn/kernels/types.js';
 import { maxScaledDiff, randomFloats, seededRandom } from './helpers/random.js';
 import { patchResetAfter, referenceResetAfter } from './helpers/reset-after-reference.js';
-import { type CellType, type ModelCase, buildTfjsModel, loadFromMemory, modelCase, randomizeWeights, saveToMemory, weightScale } from './helpers/tfjs-models.js';
+import {
+  buildTfjsModel,
+  type CellType,
+  loadFromMemory,
+  type ModelCase,
+  modelCase,
+  randomizeWeights,
+  saveToMemory,
+  weightScale,
+} from './helpers/tfjs-models.js';
 
 const KERNELS: KernelName[] = ['js', 'wasm'];
 const RUNS = Number(process.env.PARITY_RUNS ?? 200);

@@ -49,17 +49,19 @@ interface CellCase {
 }
 
 function cellCase(cell: CellKind): fc.Arbitrary<CellCase> {
-  return fc.record({
-    d: size,
-    h: size,
-    batch: fc.integer({ min: 1, max: 37 }),
-    steps: fc.integer({ min: 1, max: 4 }),
-    act: activation,
-    recAct: activation,
-    resetAfter: fc.boolean(),
-    useBias: fc.boolean(),
-    seed: fc.integer(),
-  }).map((c) => ({ ...c, cell }));
+  return fc
+    .record({
+      d: size,
+      h: size,
+      batch: fc.integer({ min: 1, max: 37 }),
+      steps: fc.integer({ min: 1, max: 4 }),
+      act: activation,
+      recAct: activation,
+      resetAfter: fc.boolean(),
+      useBias: fc.boolean(),
+      seed: fc.integer(),
+    })
+    .map((c) => ({ ...c, cell }));
 }
 
 function makeCell(c: CellCase, r: (lo: number, hi: number) => number): CellWeights {
@@ -132,13 +134,21 @@ function checkCell(c: CellCase): void {
 describe('WasmKernel matches JsKernel', () => {
   for (const cell of ['simple', 'gru', 'lstm'] as const) {
     it(`${cell} cells: random sizes, activations, batches, steps`, () => {
-      fc.assert(fc.property(cellCase(cell), (c) => checkCell(c)), { numRuns: 200 });
+      fc.assert(
+        fc.property(cellCase(cell), (c) => checkCell(c)),
+        { numRuns: 200 },
+      );
     }, 120_000);
   }
 
   it('GRU both forms at round sizes, full tiles and tails', () => {
     for (const resetAfter of [true, false]) {
-      for (const [d, h, batch] of [[40, 128, 16], [8, 64, 9], [1, 1, 5], [13, 7, 37]]) {
+      for (const [d, h, batch] of [
+        [40, 128, 16],
+        [8, 64, 9],
+        [1, 1, 5],
+        [13, 7, 37],
+      ]) {
         checkCell({ cell: 'gru', d, h, batch, steps: 3, act: 'tanh', recAct: 'sigmoid', resetAfter, useBias: true, seed: d * h + batch });
       }
     }
@@ -152,7 +162,13 @@ describe('WasmKernel matches JsKernel', () => {
         const arena = new Arena();
         const js = new JsKernel(arena);
         const wasm = createWasmKernel(arena);
-        const weights = { inputSize: c.d, units: c.n, activation: c.act, kernel: randomArray(c.d * c.n, r, 2 / Math.sqrt(c.d)), bias: randomArray(c.n, r, 0.5) };
+        const weights = {
+          inputSize: c.d,
+          units: c.n,
+          activation: c.act,
+          kernel: randomArray(c.d * c.n, r, 2 / Math.sqrt(c.d)),
+          bias: randomArray(c.n, r, 0.5),
+        };
         const x = arena.allocFloats(randomArray(c.batch * c.d, r, 1));
         const oj = arena.alloc(c.batch * c.n * 4);
         const ow = arena.alloc(c.batch * c.n * 4);

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { StreamingModel } from '../rnn/engine/streaming-model.js';
 import { wasmKernelAvailable } from '../rnn/kernels/wasm/wasm-kernel.js';
-import { GATES, type CellKind } from '../rnn/model/spec.js';
+import { type CellKind, GATES } from '../rnn/model/spec.js';
 import { tfjsWasmFeatures, useTfjsBackend } from '../tfjs/backend.js';
 import { measureStreamMemory } from './memory.js';
 import { createTfjsLayersPeer } from './peers/tfjs-layers-peer.js';

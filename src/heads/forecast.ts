@@ -1,4 +1,4 @@
-import { type OperatorFunction, map } from 'rxjs';
+import { map, type OperatorFunction } from 'rxjs';
 import type { Frame } from '../frame.js';
 import type { Point } from '../point.js';
 
@@ -25,6 +25,6 @@ export function forecastHead(options: ForecastHeadOptions = {}): OperatorFunctio
     frame.values.forEach((v, i) => {
       fields[nameOf(i, frame.values.length)] = v;
     });
-    return { measurement, tags: { ...tags, [streamTag]: frame.stream }, fields, t: frame.t };
+    return { measurement, tags: { ...tags, [streamTag]: frame.stream }, fields, t: frame.t, seq: frame.seq };
   });
 }

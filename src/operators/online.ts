@@ -1,4 +1,4 @@
-import { type OperatorFunction, type SchedulerLike, type Subscription, Observable, asapScheduler } from 'rxjs';
+import { asapScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { ErrorCodes, RecurError } from '../errors.js';
 import type { Frame } from '../frame.js';
 import type { StreamingModel } from '../rnn/engine/streaming-model.js';
@@ -74,7 +74,7 @@ export function online(model: StreamingModel, options: OnlineOptions = {}): Oper
           options.onStep?.(batch.length, performance.now() - started);
           const o = model.outputSize;
           batch.forEach((f, i) => {
-            subscriber.next({ stream: f.stream, t: f.t, values: outputs.slice(i * o, (i + 1) * o) });
+            subscriber.next({ stream: f.stream, t: f.t, values: outputs.slice(i * o, (i + 1) * o), seq: f.seq });
           });
         }
       };

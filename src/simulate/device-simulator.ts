@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
-import { ErrorCodes, RecurError } from '../errors.js';
 import { type DeviceConfig, deviceTopic } from '../daemon/config/device-schema.js';
+import { ErrorCodes, RecurError } from '../errors.js';
 import { plantSeries, seededRandom } from '../train/synthetic.js';
 
 export interface SimulateOptions {

@@ -35,6 +35,9 @@ const NS_PER: Readonly<Record<Precision, bigint>> = { ms: 1_000_000n, us: 1_000n
 /** influxd's valid time range, in nanoseconds since the epoch. */
 const MIN_NS = -9223372036854775806n;
 const MAX_NS = 9223372036854775806n;
+/** The largest whole millisecond inside that range (either sign), and what turns whole ms into each precision. */
+const MAX_WHOLE_MS = 9_223_372_036_854;
+const MS_SUFFIX: Readonly<Record<Precision, string>> = { ms: '', us: '000', ns: '000000' };
 
 /**
  * Line breaks are refused everywhere: a newline ends a line, and a carriage return ends one for
@@ -94,6 +97,8 @@ function decimal(t: number): string {
 }
 
 function fractionDigits(t: number): number {
+  // Whole milliseconds, the common case, without formatting the number.
+  if (Number.isInteger(t)) return 0;
   const dot = decimal(t).indexOf('.');
   return dot < 0 ? 0 : decimal(t).length - dot - 1;
 }
@@ -122,6 +127,8 @@ function nanoseconds(t: number): bigint {
 /** The timestamp of a line in `precision` (rounded toward zero when `t` is finer than that). */
 export function encodeTimestamp(point: Pick<Point, 't'> & Partial<Point>, precision: Precision): string {
   const t = point.t;
+  // Whole milliseconds within range, the common case: digits appended, no BigInt arithmetic.
+  if (Number.isSafeInteger(t) && Math.abs(t) <= MAX_WHOLE_MS) return t === 0 ? '0' : `${t}${MS_SUFFIX[precision]}`;
   const ns = Number.isFinite(t) ? nanoseconds(t) : undefined;
   if (ns === undefined || ns < MIN_NS || ns > MAX_NS) {
     throw new SinkError(ErrorCodes.SINK_REJECTED, `t=${t}: expected a finite time in milliseconds between 1677-09-21 and 2262-04-11 (InfluxDB's range)`, {

@@ -79,7 +79,8 @@ http: { port: 0 }
   });
 
   it('writes exactly the expected points; a bad stream beside them is dead-lettered', async () => {
-    const payloads = (stream: number) => Array.from({ length: STEPS }, (_, i) => JSON.stringify({ ts: T0 + i * 60_000, temperature: Math.sin(i / 3 + stream) }));
+    const payloads = (stream: number) =>
+      Array.from({ length: STEPS }, (_, i) => JSON.stringify({ ts: T0 + i * 60_000, temperature: Math.sin(i / 3 + stream) }));
     await Promise.all([
       publish(mosquitto.port, 'plant/s1/temp', payloads(1)),
       publish(mosquitto.port, 'plant/s2/temp', payloads(2)),

@@ -1,6 +1,5 @@
 export { seededRandom, uniformFloats as randomFloats } from '../../src/train/synthetic.js';
 
-
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let max = 0;

@@ -3,8 +3,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ErrorCodes, isRecurError } from '../../src/errors.js';
-import { fullJitter } from '../../src/util/backoff.js';
 import { createSink, FileSink, InfluxSink, MqttSink, StdoutSink, sinkFactories } from '../../src/sinks/index.js';
+import { fullJitter } from '../../src/util/backoff.js';
 import { thrown } from '../helpers/thrown.js';
 
 describe('StdoutSink', () => {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../src/util/backoff.js';
 import { readSecret, redactUrl } from '../../src/sources/mqtt/credentials.js';
 import { MqttRouter } from '../../src/sources/mqtt/router.js';
 import { topicMatches } from '../../src/sources/mqtt/topic.js';
+import { Backoff } from '../../src/util/backoff.js';
 
 describe('topicMatches', () => {
   it.each([

@@ -120,6 +120,48 @@ describe('mqttSource', () => {
     }
   });
 
+  it('holds each PUBACK until the ack hook resolves, without holding up the next message; unacknowledged ones come back', async () => {
+    const options = {
+      clientId: 'recur-test-acks',
+      clean: false,
+      subscriptions: [
+        { topic: 'acks/+', qos: 1 as const, device: { format: 'json' as const, fields: ['v'], streamFrom: { kind: 'topic' as const, segment: 1 } } },
+      ],
+    };
+    // First connection: the hook never resolves for v >= 5, so those five stay unacknowledged.
+    const held: (() => void)[] = [];
+    const first = harness({ ...options, ack: (frames) => (frames[0].values[0] < 5 ? Promise.resolve() : new Promise<void>((r) => held.push(r))) });
+    await first.subscribed();
+    await publish(
+      'acks/a',
+      Array.from({ length: 10 }, (_, i) => `{"v": ${i}}`),
+    );
+    // All ten arrive although five acknowledgements are outstanding: messages are not serialised behind the hook.
+    await waitFor(() => first.frames.length === 10 && held.length === 5, 'ten messages, five held');
+    first.subscription.unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Second connection, same session: the broker redelivers exactly the five never acknowledged.
+    const second = harness({ ...options, ack: () => Promise.resolve() });
+    try {
+      await waitFor(() => second.frames.length === 5, 'the five unacknowledged messages');
+      expect(second.frames.map((f) => f.values[0])).toEqual([5, 6, 7, 8, 9]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(second.frames).toHaveLength(5);
+    } finally {
+      second.subscription.unsubscribe();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Third connection: everything was acknowledged, nothing comes back.
+    const third = harness(options);
+    try {
+      await third.subscribed();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(third.frames).toHaveLength(0);
+    } finally {
+      third.subscription.unsubscribe();
+    }
+  });
+
   it('receives QoS 1 messages published while it was away, by its fixed client id', async () => {
     const options = {
       clientId: 'recur-test-away',

@@ -18,6 +18,8 @@ export const deviceSchema = z.strictObject({
   units: z.record(z.string(), z.string()).default({}),
   sampleRate: z.number().int().positive().optional(),
   channels: z.number().int().positive().optional(),
+  /** Larger payloads are dead-lettered as PAYLOAD_TOO_LARGE before parsing. @default 65536 */
+  maxBytes: z.number().int().positive().optional(),
   /** How `recur simulate` makes realistic frames for this device. */
   simulate: z
     .strictObject({
@@ -47,6 +49,7 @@ export function deviceBinding(device: DeviceConfig): MqttBinding {
       timestampUnit: device.timestampUnit,
       sampleRate: device.sampleRate,
       channels: device.channels,
+      maxBytes: device.maxBytes,
     },
   };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Document, LineCounter, isScalar, parseDocument, visit } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCodes, RecurError } from '../../errors.js';
 
@@ -16,6 +16,16 @@ function where(file: string, doc: Document, counter: LineCounter, path: readonly
     }
   }
   return file;
+}
+
+/** Where an unknown key is written: the key itself, not the mapping that holds it. */
+function whereKey(file: string, doc: Document, counter: LineCounter, path: readonly PropertyKey[], key: string): string {
+  const map = doc.getIn(path as (string | number)[], true);
+  const pair = isMap(map) ? map.items.find((item) => isScalar(item.key) && String(item.key.value) === key) : undefined;
+  const range = isScalar(pair?.key) ? pair.key.range : undefined;
+  if (!range) return where(file, doc, counter, path);
+  const { line, col } = counter.linePos(range[0]);
+  return `${file}:${line}:${col}`;
 }
 
 function keyPath(path: readonly PropertyKey[]): string {
@@ -82,10 +92,13 @@ export function parseYaml<T>(text: string, file: string, schema: z.ZodType<T>, e
   const data = doc.toJS();
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const messages = result.error.issues.map((issue) => {
+  const messages = result.error.issues.flatMap((issue) => {
+    // One message per unknown key, at the key's own line and with its full path (a misspelling is found there).
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${whereKey(file, doc, counter, issue.path, key)}: ${keyPath([...issue.path, key])}: unknown key`);
+    }
     const found = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], data);
-    const detail = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : `${issue.message}; found ${describe(found)}`;
-    return `${where(file, doc, counter, issue.path)}: ${keyPath(issue.path)}: ${detail}`;
+    return [`${where(file, doc, counter, issue.path)}: ${keyPath(issue.path)}: ${issue.message}; found ${describe(found)}`];
   });
   throw new RecurError(ErrorCodes.CONFIG, messages.join('\n'), { file, issues: messages });
 }

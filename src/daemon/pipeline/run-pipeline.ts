@@ -1,19 +1,22 @@
 import { resolve } from 'node:path';
 import type { Logger as Pino } from 'pino';
-import { type Observable, Subject, lastValueFrom, merge, share, takeUntil, tap } from 'rxjs';
+import { concat, filter, lastValueFrom, map, merge, type Observable, Subject, share, takeUntil, tap } from 'rxjs';
+import { DurableIntake } from '../../durability/durable-intake.js';
+import { DurabilityMetrics } from '../../durability/metrics.js';
+import type { Frame } from '../../frame.js';
 import { forecastHead } from '../../heads/forecast.js';
 import { online } from '../../operators/online.js';
-import type { Frame } from '../../frame.js';
 import { StreamingModel } from '../../rnn/engine/streaming-model.js';
+import { simulateDevice } from '../../simulate/device-simulator.js';
 import { createSink, type Sink } from '../../sinks/index.js';
 import { type SourceContext, sources } from '../../sources/index.js';
-import { DeadLetterFile } from '../dead-letter.js';
+import type { DeadLetter } from '../dead-letter.js';
 import { startHttpServer } from '../http-server.js';
 import { DaemonMetrics } from '../metrics.js';
-import type { PipelineConfig } from './schema.js';
+import { openDeadLetter } from './open-dead-letter.js';
 import { loadDevice, prepareSources } from './prepare-sources.js';
+import type { PipelineConfig } from './schema.js';
 import { writeToSink } from './sink-writer.js';
-import { simulateDevice } from '../../simulate/device-simulator.js';
 import { readIfExists, writeFileAtomic } from './snapshot-file.js';
 
 export interface RunningPipeline {
@@ -28,7 +31,7 @@ export interface RunningPipeline {
   stop(reason: string): Promise<void>;
 }
 
-function sourceContext(type: string, metrics: DaemonMetrics, deadLetter: DeadLetterFile, log: Pino): SourceContext {
+function sourceContext(type: string, metrics: DaemonMetrics, deadLetter: DeadLetter, log: Pino): SourceContext {
   return {
     onReject: (rejected) => {
       metrics.errors.inc({ code: rejected.code });
@@ -42,7 +45,6 @@ function sourceContext(type: string, metrics: DaemonMetrics, deadLetter: DeadLet
 /** Builds and starts the RxJS graph of one pipeline: sources -> online model -> head -> sinks. */
 export async function startPipeline(config: PipelineConfig, baseDir: string, log: Pino): Promise<RunningPipeline> {
   const metrics = new DaemonMetrics();
-  const deadLetter = new DeadLetterFile(resolve(baseDir, config.deadLetter.file));
   const model = await StreamingModel.load(resolve(baseDir, config.model.path), { kernel: config.model.kernel });
   const snapshotPath = config.state ? resolve(baseDir, config.state.snapshotFile) : undefined;
   const saved = snapshotPath ? readIfExists(snapshotPath) : undefined;
@@ -62,31 +64,51 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
       })
     : undefined;
 
+  const intake = config.durability ? await openIntake(config, baseDir, model, metrics, log) : undefined;
   const prepared = await prepareSources(config, baseDir, log);
+  // After the sources: an MQTT dead-letter topic defaults to their broker.
+  const deadLetter = openDeadLetter(config, prepared, baseDir, metrics, log);
   const stop$ = new Subject<void>();
   let received = 0;
-  const frames: Observable<Frame> = merge(
-    ...config.sources.map((s, i) =>
-      sources[s.type](prepared.options[i] as never, sourceContext(s.type, metrics, deadLetter, log)).pipe(
+  const live: Observable<Frame> = merge(
+    ...config.sources.map((s, i) => {
+      // With the ingest log, a QoS 1 message is acknowledged once its frames are logged and fsynced.
+      const options =
+        intake && s.type === 'mqtt' ? { ...prepared.options[i], ack: (frames: readonly Frame[]) => intake.acknowledge(frames) } : prepared.options[i];
+      return sources[s.type](options as never, sourceContext(s.type, metrics, deadLetter, log)).pipe(
         tap(() => {
           received++;
           metrics.framesIn.inc({ source: s.type });
         }),
-      ),
-    ),
-  ).pipe(takeUntil(stop$));
+      );
+    }),
+  );
+  const frames = intake
+    ? concat(
+        intake.replay(),
+        live.pipe(
+          map((frame) => intake.admit(frame)),
+          filter((frame): frame is Frame => frame !== undefined),
+        ),
+      )
+    : live;
   const points = frames.pipe(
+    takeUntil(stop$),
     online(model, {
       onReject: (frame, error) => {
         metrics.errors.inc({ code: error.code });
         deadLetter.write({ code: error.code, message: error.message, stream: frame.stream, t: frame.t, values: [...frame.values] });
+        intake?.rejected(frame);
       },
       onStep: (streams, ms) => {
         metrics.stepSeconds.observe(ms / 1000);
         metrics.stepBatch.observe(streams);
       },
     }),
-    tap(() => metrics.framesOut.inc()),
+    tap((frame) => {
+      metrics.framesOut.inc();
+      intake?.stepped(frame);
+    }),
     forecastHead(config.head),
     share(),
   );
@@ -95,7 +117,14 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   await Promise.all(sinks.map((s) => s.open()));
   let deadline = Number.POSITIVE_INFINITY;
   const writers = config.sinks.map((s, i) =>
-    writeToSink(points, sinks[i], { batchSize: s.batchSize, flushMs: s.flushMs, metrics, deadLetter, giveUp: () => Date.now() > deadline }),
+    writeToSink(points, sinks[i], {
+      batchSize: s.batchSize,
+      flushMs: s.flushMs,
+      metrics,
+      deadLetter,
+      giveUp: () => Date.now() > deadline,
+      onWritten: (batch) => intake?.written(i, batch),
+    }),
   );
   const evictEvery = Math.min(config.model.idleEvictMs, 60_000);
   const evictTimer = setInterval(() => {
@@ -104,6 +133,7 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
     metrics.liveStreams.set(model.streamCount);
   }, evictEvery);
   evictTimer.unref();
+  intake?.start();
   state = 'ok';
   log.info(
     { pipeline: config.name, sources: config.sources.length, sinks: config.sinks.length, httpPort: http?.port, kernel: model.kernelName },
@@ -121,7 +151,10 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   ).then(async () => {
     clearInterval(evictTimer);
     await Promise.all(sinks.map((s) => s.close()));
+    // Before the embedded broker goes: queued dead letters are published to it.
+    await deadLetter.close();
     await prepared.close();
+    await intake?.close();
     if (snapshotPath) writeFileAtomic(snapshotPath, model.snapshot());
     metrics.liveStreams.set(model.streamCount);
     await http?.close();
@@ -149,6 +182,27 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   };
   if (config.simulate) void runSimulation(config.simulate, prepared.brokerUrl, baseDir, running, log);
   return running;
+}
+
+async function openIntake(config: PipelineConfig, baseDir: string, model: StreamingModel, metrics: DaemonMetrics, log: Pino): Promise<DurableIntake> {
+  const durability = config.durability;
+  if (!durability) throw new Error('openIntake: no durability section');
+  const names = config.sinks.map((s, i) => (config.sinks.filter((other) => other.type === s.type).length > 1 ? `${s.type}-${i}` : s.type));
+  return DurableIntake.open(
+    {
+      dir: resolve(baseDir, durability.dir),
+      maxLogBytes: durability.maxLogBytes,
+      segmentBytes: durability.segmentBytes,
+      whenFull: durability.whenFull,
+      commitIntervalMs: durability.commitIntervalMs,
+      snapshotEveryMs: durability.snapshotEverySeconds * 1000,
+      maxPendingFrames: durability.maxPendingFrames,
+    },
+    model,
+    names,
+    new DurabilityMetrics(metrics.registry),
+    log,
+  );
 }
 
 /** The demo's device simulator, publishing into the pipeline's broker; optionally stops the pipeline after. */

@@ -1,20 +1,13 @@
 import { z } from 'zod';
+import { pipelineSourceSchema } from './source-schema.js';
 
-const sourceTypes = ['mqtt', 'file', 'wav', 'mic'] as const;
 const sinkTypes = ['influx', 'mqtt', 'file', 'stdout'] as const;
 
 /** A pipeline file: sources -> model -> head -> sinks, plus the daemon's own settings. */
 export const pipelineSchema = z.strictObject({
   name: z.string().min(1),
-  sources: z
-    .array(
-      z.strictObject({
-        type: z.enum(sourceTypes),
-        /** Handed to the source factory (see src/sources). */
-        options: z.record(z.string(), z.unknown()),
-      }),
-    )
-    .min(1),
+  /** Each source's options are checked against its kind's schema (src/sources/<kind>/config.ts). */
+  sources: z.array(pipelineSourceSchema).min(1),
   model: z.strictObject({
     /** Folder holding model.json (relative paths, here and in source and sink options, are from the working directory). */
     path: z.string().min(1),
@@ -40,9 +33,48 @@ export const pipelineSchema = z.strictObject({
       }),
     )
     .min(1),
-  deadLetter: z.strictObject({ file: z.string().min(1) }).default({ file: '.recur/dead-letter.jsonl' }),
+  /** Copies of bad input: a file (on unless `file: false` with mqtt set: the durable copy) and/or an MQTT topic. */
+  deadLetter: z
+    .strictObject({
+      file: z.union([z.string().min(1), z.literal(false)]).default('.recur/dead-letter.jsonl'),
+      mqtt: z
+        .strictObject({
+          /** @default the first MQTT source's broker (the embedded one when it names none) */
+          url: z.string().min(1).optional(),
+          topic: z.string().min(1).default('recur/dead-letter'),
+          qos: z.union([z.literal(0), z.literal(1)]).default(1),
+        })
+        .optional(),
+    })
+    .refine((d) => d.file !== false || d.mqtt !== undefined, {
+      message: 'expected a dead-letter file or an mqtt topic; file: false needs mqtt',
+      path: ['file'],
+    })
+    .default({ file: '.recur/dead-letter.jsonl' }),
   http: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) }).optional(),
   state: z.strictObject({ snapshotFile: z.string().min(1) }).optional(),
+  /**
+   * The ingest log and periodic state snapshots (the reliability contract). Without it nothing
+   * is logged, QoS 1 messages are acknowledged on arrival and state is only saved at shutdown.
+   */
+  durability: z
+    .strictObject({
+      /** Holds `log/` (segments) and `snapshots/`. */
+      dir: z.string().min(1),
+      /** @default 1 GiB */
+      maxLogBytes: z.number().int().positive().default(1_073_741_824),
+      /** @default 64 MiB, at most maxLogBytes / 4 */
+      segmentBytes: z.number().int().positive().optional(),
+      /** backpressure: stop acknowledging (the broker keeps the messages); dropOldest: delete unprocessed records, counted. @default backpressure */
+      whenFull: z.enum(['backpressure', 'dropOldest']).default('backpressure'),
+      /** Group-commit window: one fsync per window covers every frame logged in it. @default 5 */
+      commitIntervalMs: z.number().int().positive().default(5),
+      /** @default 30 */
+      snapshotEverySeconds: z.number().positive().default(30),
+      /** Results not yet written by a sink beyond this hold back acknowledgements (memory bound in an outage). @default 200000 */
+      maxPendingFrames: z.number().int().positive().default(200_000),
+    })
+    .optional(),
   /** Publish simulated frames of a device into the pipeline's broker (the demo). */
   simulate: z
     .strictObject({

@@ -2,16 +2,18 @@ import { bufferTime, concatMap, filter, type Observable } from 'rxjs';
 import type { Point } from '../../point.js';
 import { isSinkError, type Sink } from '../../sinks/index.js';
 import { Backoff, sleep } from '../../util/backoff.js';
-import type { DeadLetterFile } from '../dead-letter.js';
+import type { DeadLetter } from '../dead-letter.js';
 import type { DaemonMetrics } from '../metrics.js';
 
 export interface SinkWriterOptions {
   batchSize: number;
   flushMs: number;
   metrics: DaemonMetrics;
-  deadLetter: DeadLetterFile;
+  deadLetter: DeadLetter;
   /** Stop retrying when this says so (shutdown deadline passed). */
   giveUp: () => boolean;
+  /** Told each batch once it is written or dead-lettered, in order (the ingest log's sink progress). */
+  onWritten?: (batch: readonly Point[]) => void;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface SinkWriterOptions {
 export function writeToSink(points: Observable<Point>, sink: Sink, options: SinkWriterOptions): Observable<number> {
   const { metrics } = options;
   let queued = 0;
+  const age = metrics.resultAgeSeconds.labels({ sink: sink.name });
   const write = async (batch: Point[]): Promise<number> => {
     const backoff = new Backoff({ initialMs: 100, maxMs: 10_000 });
     for (;;) {
@@ -30,6 +33,9 @@ export function writeToSink(points: Observable<Point>, sink: Sink, options: Sink
         await sink.write(batch);
         stop();
         metrics.pointsWritten.inc({ sink: sink.name }, batch.length);
+        // How far behind results are: the end-to-end latency when frames carry their publish time.
+        const now = Date.now();
+        for (const point of batch) if (Number.isFinite(point.t)) age.observe((now - point.t) / 1000);
         return batch.length;
       } catch (error) {
         const code = isSinkError(error) ? error.code : 'RECUR_E_SINK_UNAVAILABLE';
@@ -49,6 +55,7 @@ export function writeToSink(points: Observable<Point>, sink: Sink, options: Sink
       queued += batch.length;
       metrics.sinkQueueDepth.set({ sink: sink.name }, queued);
       const written = await write(batch);
+      options.onWritten?.(batch);
       queued -= batch.length;
       metrics.sinkQueueDepth.set({ sink: sink.name }, queued);
       return written;

@@ -1,5 +1,5 @@
 import type { Kernel, PreparedCell, PreparedDense } from '../kernels/types.js';
-import { type MergeMode, type ModelSpec, layerOutputSize, stateFloats } from '../model/spec.js';
+import { layerOutputSize, type MergeMode, type ModelSpec, stateFloats } from '../model/spec.js';
 
 /** A layer ready to run: its kernel-packed weights and where its state sits in a stream's slot. */
 export type PlannedLayer =

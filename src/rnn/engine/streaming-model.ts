@@ -1,6 +1,6 @@
 import { ErrorCodes, RecurError } from '../../errors.js';
 import { Arena } from '../kernels/arena.js';
-import { type KernelPreference, createKernel } from '../kernels/select.js';
+import { createKernel, type KernelPreference } from '../kernels/select.js';
 import type { Kernel, KernelName } from '../kernels/types.js';
 import type { LoadedModel } from '../model/artifacts.js';
 import { loadModelFiles, saveModelFiles } from '../model/files.js';

@@ -3,7 +3,7 @@ import { ErrorCodes, RecurError } from '../../errors.js';
 import { buildModelSpec } from './build-spec.js';
 import type { ModelSpec } from './spec.js';
 import { readTopology } from './topology.js';
-import { type NamedWeight, type WeightGroup, decodeGroup } from './weights.js';
+import { decodeGroup, type NamedWeight, type WeightGroup } from './weights.js';
 
 /** A model as read from the TensorFlow.js layers format, before any kernel has packed it. */
 export interface LoadedModel {

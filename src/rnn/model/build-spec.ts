@@ -7,10 +7,10 @@ import {
   type DenseWeights,
   GATES,
   type LayerSpec,
+  layerOutputSize,
   type MergeMode,
   type ModelSpec,
   RECURRENT_ACTIVATIONS,
-  layerOutputSize,
 } from './spec.js';
 import type { RawLayer } from './topology.js';
 import type { NamedWeight } from './weights.js';

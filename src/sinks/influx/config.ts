@@ -9,7 +9,7 @@ export const INFLUX_DEFAULTS = {
   url: 'http://127.0.0.1:8086',
   createDatabase: false,
   batchSize: 5000,
-  flushIntervalMs: 1000,
+  flushIntervalMs: 0,
   maxRetries: 10,
   backoffBaseMs: 250,
   backoffCapMs: 30_000,
@@ -38,7 +38,11 @@ export const influxConfigSchema = z.strictObject({
   createDatabase: z.boolean().default(INFLUX_DEFAULTS.createDatabase),
   /** A batch is sent as soon as it holds this many points. @default 5000 */
   batchSize: z.int().positive().default(INFLUX_DEFAULTS.batchSize),
-  /** ...or this long after its first point arrived. @default 1000 */
+  /**
+   * ...or this long after its first point arrived. The daemon batches already (a pipeline sink's
+   * batchSize and flushMs), so by default each write is sent at once; waiting here as well made
+   * every batch wait a second, which capped a sink at one batch per second. @default 0
+   */
   flushIntervalMs: z.int().nonnegative().default(INFLUX_DEFAULTS.flushIntervalMs),
   /** Retries of a batch after a 5xx, a network error or a timeout before write() rejects. @default 10 */
   maxRetries: z.int().nonnegative().default(INFLUX_DEFAULTS.maxRetries),

@@ -9,6 +9,7 @@ import { parseJson } from '../parsers/json.js';
 import { rejectedOf } from '../rejected.js';
 import { type Pulled, replay } from '../replay.js';
 import type { DeviceDescription, SourceContext, TimestampUnit } from '../types.js';
+import { FILE_SOURCE_DEFAULTS as DEFAULTS } from './config.js';
 import { LineReader } from './line-reader.js';
 
 export interface FileSourceOptions {
@@ -62,7 +63,7 @@ function csvDevice(header: string, options: FileSourceOptions): DeviceDescriptio
     columns: names,
     fields: options.fields ?? names.filter((name) => name !== options.timestampField && name !== streamColumn),
     timestampField: options.timestampField,
-    timestampUnit: options.timestampUnit ?? 'auto',
+    timestampUnit: options.timestampUnit ?? DEFAULTS.timestampUnit,
     streamFrom: streamFrom(options),
     maxBytes: options.maxLineBytes,
   };
@@ -100,7 +101,7 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
             format: 'json',
             fields: options.fields!,
             timestampField: options.timestampField,
-            timestampUnit: options.timestampUnit ?? 'auto',
+            timestampUnit: options.timestampUnit ?? DEFAULTS.timestampUnit,
             streamFrom: streamFrom(options),
             maxBytes: options.maxLineBytes,
           }
@@ -166,9 +167,9 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
       pull: guarded,
       emit: (frame) => subscriber.next(frame),
       complete: () => subscriber.complete(),
-      speed: options.speed ?? 'max',
-      batch: options.batch ?? 1000,
-      pollMs: options.pollMs ?? 250,
+      speed: options.speed ?? DEFAULTS.speed,
+      batch: options.batch ?? DEFAULTS.batch,
+      pollMs: options.pollMs ?? DEFAULTS.pollMs,
       scheduler: options.scheduler ?? asyncScheduler,
     });
     return () => {

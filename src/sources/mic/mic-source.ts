@@ -7,6 +7,7 @@ import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { SampleClock } from '../parsers/pcm.js';
 import type { SourceContext } from '../types.js';
 import { Pcm16Chunker } from './chunker.js';
+import { MIC_DEFAULTS as DEFAULTS } from './config.js';
 
 export interface MicSourceOptions {
   /** The recorder: a command writing raw int16 LE PCM to stdout, e.g. `sox -d -t raw -r 16000 -e signed -b 16 -c 1 -` or `parec`. @default arecord at 16 kHz mono */
@@ -38,7 +39,7 @@ export interface MicSourceOptions {
 }
 
 /** @default for `MicSourceOptions.command` */
-export const DEFAULT_MIC_COMMAND = ['arecord', '-q', '-f', 'S16_LE', '-r', '16000', '-c', '1', '-t', 'raw'];
+export const DEFAULT_MIC_COMMAND: readonly string[] = DEFAULTS.command;
 const STDERR_TAIL = 1024;
 
 /**
@@ -49,18 +50,18 @@ const STDERR_TAIL = 1024;
  */
 export function micSource(options: MicSourceOptions, context: SourceContext): Observable<Frame> {
   const command = options.command ?? DEFAULT_MIC_COMMAND;
-  const rate = options.sampleRate ?? 16_000;
-  const hop = options.hop ?? 160;
-  const stream = options.stream ?? 'mic';
+  const rate = options.sampleRate ?? DEFAULTS.sampleRate;
+  const hop = options.hop ?? DEFAULTS.hop;
+  const stream = options.stream ?? DEFAULTS.stream;
   const scheduler = options.scheduler ?? asyncScheduler;
   const now = options.now ?? Date.now;
-  const stallMs = options.stallMs ?? 5000;
-  const healthyMs = options.healthyMs ?? 10_000;
+  const stallMs = options.stallMs ?? DEFAULTS.stallMs;
+  const healthyMs = options.healthyMs ?? DEFAULTS.healthyMs;
   const log = context.log ?? (() => {});
   const described = options.stdin ? 'stdin' : command.join(' ');
 
   return new Observable<Frame>((subscriber) => {
-    const chunker = new Pcm16Chunker(options.channels ?? 1, hop);
+    const chunker = new Pcm16Chunker(options.channels ?? DEFAULTS.channels, hop);
     const clock = new SampleClock(rate);
     const backoff = new Backoff(options.backoff);
     // A parent Subscription: finished timers remove themselves, so restarts do not pile up.

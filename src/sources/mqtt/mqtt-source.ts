@@ -2,12 +2,14 @@ import { connect, type IClientOptions, type IPublishPacket, type MqttClient } fr
 import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
 import { RecurError } from '../../errors.js';
 import type { Frame } from '../../frame.js';
-import { arrivalClock } from '../arrival-clock.js';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
+import { arrivalClock } from '../arrival-clock.js';
 import { OrderGuard } from '../order-guard.js';
 import { rejectedOf } from '../rejected.js';
 import type { SourceContext } from '../types.js';
+import { MQTT_SOURCE_DEFAULTS as DEFAULTS } from './config.js';
 import { readSecret, readTlsFile, redactUrl, type Secret } from './credentials.js';
+import { DeferredAcks } from './deferred-acks.js';
 import { type MqttBinding, MqttRouter } from './router.js';
 
 export interface MqttTlsOptions {
@@ -22,9 +24,10 @@ export interface MqttTlsOptions {
 }
 
 /**
- * Called with a message's frames before a QoS 1 message is acknowledged (PUBACK); the next
- * message waits until it settles. This is where the ingest log will make the frames durable:
- * a rejection leaves the message unacknowledged and drops the connection, so the broker
+ * Called with a message's frames (already emitted) before a QoS 1 message is acknowledged: the
+ * PUBACK is sent when the promise resolves, in arrival order, while later messages keep coming
+ * (within the broker's in-flight window). This is where the daemon's ingest log makes the frames
+ * durable. A rejection leaves the message unacknowledged and drops the connection, so the broker
  * redelivers it to the persistent session.
  */
 export type AckHook = (frames: readonly Frame[], packet: IPublishPacket) => Promise<void>;
@@ -77,21 +80,23 @@ function clientOptions(options: MqttSourceOptions): IClientOptions {
   }
   const tls = options.tls;
   return {
-    protocolVersion: options.protocolVersion ?? 4,
+    protocolVersion: options.protocolVersion ?? DEFAULTS.protocolVersion,
     clientId: options.clientId ?? `recur-${Math.random().toString(16).slice(2, 10)}`,
     clean: !persistent,
-    keepalive: options.keepaliveSeconds ?? 30,
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    keepalive: options.keepaliveSeconds ?? DEFAULTS.keepaliveSeconds,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     // We reconnect ourselves: mqtt.js retries at a fixed period, so a fleet that lost the broker
     // together comes back in lockstep every period and each retry is a connection storm.
     reconnectPeriod: 0,
-    ...(options.protocolVersion === 5 && persistent ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 604_800 } } : {}),
+    ...(options.protocolVersion === 5 && persistent
+      ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? DEFAULTS.sessionExpirySeconds } }
+      : {}),
     ...(options.username ? { username: readSecret(options.username, 'mqtt username') } : {}),
     ...(options.password ? { password: readSecret(options.password, 'mqtt password') } : {}),
     ...(tls?.ca ? { ca: readTlsFile(tls.ca, 'mqtt tls.ca') } : {}),
     ...(tls?.cert ? { cert: readTlsFile(tls.cert, 'mqtt tls.cert') } : {}),
     ...(tls?.key ? { key: readTlsFile(tls.key, 'mqtt tls.key') } : {}),
-    ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized ?? true } : {}),
+    ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized ?? DEFAULTS.rejectUnauthorized } : {}),
   };
 }
 
@@ -116,8 +121,11 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
     const timers = new Subscription();
     let connectedAt: number | undefined;
     let closed = false;
+    /** Set when a message could not be made durable: the rest of this connection is left unacknowledged. */
+    let dropping = false;
 
     const client: MqttClient = connect(options.url, settings);
+    const acks = new DeferredAcks(client);
 
     const handle = (packet: IPublishPacket): Frame[] => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
@@ -125,7 +133,9 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
       for (const error of parsed.errors) context.onReject(rejectedOf(error, payload, SOURCE, packet.topic));
       const accepted: Frame[] = [];
       for (const frame of parsed.frames) {
-        const error = guard?.check(frame);
+        // A redelivery (DUP) after a dropped connection repeats what this guard may have passed
+        // already; the daemon's ingest log tells replays from new frames, not the guard.
+        const error = packet.dup ? undefined : guard?.check(frame);
         if (error) context.onReject(rejectedOf(error, payload, SOURCE, packet.topic));
         else accepted.push(frame);
       }
@@ -137,23 +147,39 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
     client.handleMessage = (packet, done) => {
       // After unsubscribe nobody takes the frames: leave the message unacknowledged, so the
       // broker keeps it for the session instead of losing it.
-      if (closed) return;
+      // After a refusal, mqtt.js may still hand over packets it had already read: they must not
+      // overtake the refused message, which the broker redelivers first on the next connection.
+      if (closed || dropping) return;
       const frames = handle(packet);
       for (const frame of frames) subscriber.next(frame);
       if (!options.ack || packet.qos === 0) return done();
-      options.ack(frames, packet).then(
-        () => done(),
-        (error: unknown) => {
-          log('error', 'frames not made durable; dropping the connection so the broker redelivers', { topic: packet.topic, error: String(error) });
-          client.stream.destroy();
-        },
-      );
+      const notDurable = (error: unknown) => {
+        if (dropping) return;
+        dropping = true;
+        log('error', 'frames not made durable; dropping the connection so the broker redelivers', { topic: packet.topic, error: String(error) });
+        client.stream.destroy();
+      };
+      let durable: Promise<void>;
+      try {
+        durable = options.ack(frames, packet);
+      } catch (error) {
+        // A hook that refuses at once (the ingest log is past its ceiling) drops the connection now.
+        notDurable(error);
+        return;
+      }
+      if (packet.qos === 1 && packet.messageId !== undefined) {
+        // The PUBACK waits for `durable`; the next message does not (see DeferredAcks).
+        acks.hold(packet.messageId, durable, notDurable);
+        return done();
+      }
+      durable.then(() => done(), notDurable);
     };
 
     client.on('connect', (connack) => {
       connectedAt = scheduler.now();
+      dropping = false;
       log('info', 'mqtt connected', { url: where, clientId: settings.clientId, sessionPresent: connack.sessionPresent });
-      const filters = Object.fromEntries(options.subscriptions.map((binding) => [binding.topic, { qos: binding.qos ?? 0 }]));
+      const filters = Object.fromEntries(options.subscriptions.map((binding) => [binding.topic, { qos: binding.qos ?? DEFAULTS.qos }]));
       client.subscribe(filters, (error, granted) => {
         const refused = (granted ?? []).filter((grant) => grant.qos > 2);
         if (error || refused.length > 0) {
@@ -169,10 +195,11 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
     });
 
     client.on('close', () => {
+      acks.reset();
       if (closed) return;
       if (connectedAt !== undefined) {
         context.count?.('disconnects');
-        if (scheduler.now() - connectedAt >= (options.healthyMs ?? 10_000)) backoff.reset();
+        if (scheduler.now() - connectedAt >= (options.healthyMs ?? DEFAULTS.healthyMs)) backoff.reset();
         connectedAt = undefined;
       }
       router.resetClocks();

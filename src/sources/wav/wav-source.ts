@@ -7,6 +7,7 @@ import { rejectedOf } from '../rejected.js';
 import { replay } from '../replay.js';
 import type { SourceContext } from '../types.js';
 import { chunkFrames } from './chunks.js';
+import { WAV_DEFAULTS as DEFAULTS } from './config.js';
 import { decodeWav } from './decode.js';
 import { type ResampleQuality, resample } from './resample.js';
 
@@ -42,8 +43,8 @@ const REJECT_BYTES = 1024;
  */
 export function wavSource(options: WavSourceOptions, context: SourceContext): Observable<Frame> {
   const paths = typeof options.path === 'string' ? [options.path] : options.path;
-  const rate = options.rate ?? 16_000;
-  const hop = options.hop ?? 160;
+  const rate = options.rate ?? DEFAULTS.rate;
+  const hop = options.hop ?? DEFAULTS.hop;
   if (!(Number.isInteger(rate) && rate > 0 && Number.isInteger(hop) && hop > 0)) {
     throw new RecurError('RECUR_E_CONFIG', `wav source: expected positive integers for rate and hop, received ${rate} and ${hop}`);
   }
@@ -66,7 +67,7 @@ export function wavSource(options: WavSourceOptions, context: SourceContext): Ob
       try {
         const { sampleRate, samples } = decodeWav(bytes, path);
         const resampled = await resample(samples, sampleRate, rate, options.quality);
-        return chunkFrames(resampled, hop, rate, options.stream ?? basename(path, extname(path)), options.startMs ?? 0);
+        return chunkFrames(resampled, hop, rate, options.stream ?? basename(path, extname(path)), options.startMs ?? DEFAULTS.startMs);
       } catch (error) {
         if (!isRecurError(error, 'RECUR_E_WAV_CORRUPT')) throw error;
         context.onReject(rejectedOf(error, bytes.subarray(0, REJECT_BYTES), SOURCE, path));
@@ -84,8 +85,8 @@ export function wavSource(options: WavSourceOptions, context: SourceContext): Ob
           pull: () => frames.next().value ?? 'end',
           emit: (frame) => subscriber.next(frame),
           complete: () => void next().catch((error) => subscriber.error(error)),
-          speed: options.speed ?? 'max',
-          batch: options.batch ?? 100,
+          speed: options.speed ?? DEFAULTS.speed,
+          batch: options.batch ?? DEFAULTS.batch,
           pollMs: 0,
           scheduler: options.scheduler ?? asyncScheduler,
         });
