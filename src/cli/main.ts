@@ -37,6 +37,25 @@ program
   .description('run a pipeline (sources -> model -> head -> sinks) until its sources end or SIGINT/SIGTERM')
   .argument('<pipeline>', 'pipelines/*.yaml')
   .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['debug', 'info', 'warn', 'error']).default('info'))
+  .addHelpText(
+    'after',
+    `
+The pipeline file (checked first, as \`recur validate\` does) names:
+  sources      mqtt (devices: [devices/*.yaml]; no url = an embedded broker), file, wav, mic
+  model        a TensorFlow.js layers model folder; kernel js | wasm | auto
+  head         forecast: one point per frame at the frame's timestamp
+  sinks        influx, mqtt, file, stdout, each with batchSize and flushMs
+  deadLetter   file (default .recur/dead-letter.jsonl) and/or an MQTT topic
+  http         { port } for /health and Prometheus /metrics (port 0: any free port, logged)
+  durability   { dir, maxLogBytes, whenFull, snapshotEverySeconds, ... }: ingest log, QoS 1
+               acknowledged after fsync, snapshots, replay after a crash (see README "Durability")
+  state        { snapshotFile }: without durability, state saved at shutdown and restored at start
+  shutdown     { timeoutMs }: how long SIGINT/SIGTERM may take to drain
+Sample options for every source and sink: src/sources/*/sample.yaml, src/sinks/*/sample.yaml.
+
+Logs are JSON lines (pino) on stderr. SIGINT/SIGTERM stop intake, write everything received,
+snapshot the state and exit 0. Exit codes: 0 done, 2 bad configuration or input (RECUR_E_*), 1 other.`,
+  )
   .action(async (file: string, opts: { logLevel: string }) => {
     await runCommand(file, opts);
   });
@@ -133,6 +152,7 @@ bench
     'per stream count, also search for the highest sustained rate: x1.2 after a sustained run, x0.8 after one that was not (up to 4 more runs each)',
     false,
   )
+  .option('--durable', 'run recur with the ingest log (QoS 1 acknowledged after fsync, persistent session), to measure what durability costs', false)
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the recur process into this folder (node --cpu-prof; written when recur drained and stopped)')
   .addHelpText(
     'after',
@@ -156,6 +176,7 @@ Output, per run (JSON field names):
                   the window (recur's recur_result_age_seconds histogram, interpolated in buckets);
                   meanMs from its sum
   rssMb           the recur process's largest resident memory in the window
+  durable         whether recur ran with the ingest log (--durable)
   cpuCores        CPU used in the window by recur, the publisher, mosquitto and influxd, and by the
                   whole machine (1 = a core; machine above their sum: something else ran too)
   published, written, stored, errors, drained
@@ -180,6 +201,7 @@ whether a 10,000-stream run got there (kept up, offered >= 99% of --rate, p99 be
       flushMs: number;
       cpuProf?: string;
       findMax: boolean;
+      durable: boolean;
     }) => {
       const { runE2eBench } = await import('../bench/e2e/e2e-bench.js');
       await runE2eBench({ ...opts, qos: opts.qos === '1' ? 1 : 0 }, out, log);
@@ -194,4 +216,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     log(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exitCode = 1;
   }
+  // A command that failed half-way may leave servers open (recur run's HTTP port, an embedded
+  // broker): they must not keep a failed process alive.
+  setTimeout(() => process.exit(), 200).unref();
 });

@@ -23,6 +23,8 @@ export interface E2eBenchOptions {
   cpuProf?: string;
   /** Search each stream count for the highest sustained rate (see find-max.ts). */
   findMax: boolean;
+  /** Run recur with the ingest log (acknowledgements after fsync). */
+  durable: boolean;
 }
 
 /** The acceptance target: met by a run with this many streams that sustained at least this rate with p99 below the bound. */

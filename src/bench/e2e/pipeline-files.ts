@@ -12,7 +12,14 @@ export interface BenchPipeline {
   /** Sink batching: points per write and the longest a point waits for its batch. */
   batchSize: number;
   flushMs: number;
+  /** With the ingest log (and a persistent session, so QoS 1 is acknowledged after fsync). @default false */
+  durable?: boolean;
+  /** With `durable`: seconds between state snapshots. @default the pipeline default */
+  snapshotEverySeconds?: number;
 }
+
+/** The durability folder of a durable bench pipeline written into `dir` (its ingest log is `log/` in it). */
+export const benchStateDir = (dir: string) => join(dir, 'state');
 
 /**
  * Writes the device and pipeline files of one bench run into `dir` (all paths absolute) and
@@ -40,7 +47,7 @@ export function writeBenchPipeline(dir: string, p: BenchPipeline): string {
     `name: bench-e2e
 sources:
   - type: mqtt
-    options: { url: '${p.brokerUrl}', devices: ['${device}'] }
+    options: { url: '${p.brokerUrl}', devices: ['${device}']${p.durable ? `, clientId: recur-${p.database}, clean: false` : ''} }
 model: { path: '${p.modelDir}' }
 head: { type: forecast, measurement: bench_forecast, fields: [next] }
 sinks:
@@ -52,7 +59,7 @@ sinks:
 deadLetter: { file: '${join(dir, 'dead.jsonl')}' }
 http: { port: 0 }
 shutdown: { timeoutMs: 30000 }
-`,
+${p.durable ? `durability: { dir: '${benchStateDir(dir)}'${p.snapshotEverySeconds ? `, snapshotEverySeconds: ${p.snapshotEverySeconds}` : ''} }\n` : ''}`,
   );
   return pipeline;
 }

@@ -11,6 +11,11 @@ export interface PublisherConfig {
   readonly qos: 0 | 1;
   /** Topics are `<prefix>/s<i>`, the stream id the last level. */
   readonly prefix: string;
+  /**
+   * A persistent session under this fixed client id (clean: false, reconnecting): QoS 1 messages
+   * the broker has not acknowledged survive a broker restart and are resent. @default a clean session that never reconnects
+   */
+  readonly clientId?: string;
 }
 
 export type ToPublisher = { cmd: 'prime' } | { cmd: 'start' } | { cmd: 'count' } | { cmd: 'stop' };

@@ -24,7 +24,15 @@ const send = (message: FromPublisher) => process.send?.(message);
 const VALUES = Array.from({ length: 97 }, (_, i) => (Math.sin((2 * Math.PI * i) / 97) * 0.8).toFixed(4));
 
 async function main(): Promise<void> {
-  const client = await mqtt.connectAsync(config.url, { clientId: `recur-bench-pub-${process.pid}`, reconnectPeriod: 0, clean: true });
+  // A persistent session (bench soak): mqtt.js keeps unacknowledged QoS 1 messages across a
+  // reconnect and resends them in order, and queues what is published while the broker is away.
+  const persistent = config.clientId !== undefined;
+  const client = await mqtt.connectAsync(
+    config.url,
+    persistent
+      ? { clientId: config.clientId, clean: false, reconnectPeriod: 250 }
+      : { clientId: `recur-bench-pub-${process.pid}`, reconnectPeriod: 0, clean: true },
+  );
   const topics = Array.from({ length: config.streams }, (_, i) => `${config.prefix}/s${i}`);
   const last = new Float64Array(config.streams);
   const options = { qos: config.qos } as const;
@@ -91,7 +99,10 @@ async function main(): Promise<void> {
       void settle();
     }
   });
-  client.on('error', (error) => send({ type: 'error', message: error.message }));
+  // A persistent session rides out connection errors (the broker restarting): it reconnects.
+  client.on('error', (error) => {
+    if (!persistent) send({ type: 'error', message: error.message });
+  });
   // The bench went away (killed, interrupted): stop publishing into a broker nobody reads.
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready' });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePrometheus, type Sample } from './prometheus.js';
 
@@ -15,6 +16,8 @@ export interface RecurProcess {
   /** SIGTERM (drain, flush, snapshot) and wait; SIGKILL after the grace period. Resolves with the exit code. */
   stop(): Promise<number | null>;
   kill(): void;
+  /** Resolves with the exit code once the process is gone (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
 }
 
 /** Children still running: killed when the bench exits, also when interrupted (process.exit from a signal handler). */
@@ -31,9 +34,10 @@ interface LogLine {
 
 /**
  * Starts `node dist/cli/main.js run <pipeline>` and resolves once its MQTT source is subscribed
- * (the debug log says so: frames published earlier would be lost to a clean session).
+ * (the debug log says so: frames published earlier would be lost to a clean session). With
+ * `logFile`, its whole log is appended there too (bench soak keeps it for post-mortems).
  */
-export async function startRecur(pipeline: string, cwd: string, nodeArgs: readonly string[] = []): Promise<RecurProcess> {
+export async function startRecur(pipeline: string, cwd: string, nodeArgs: readonly string[] = [], logFile?: string): Promise<RecurProcess> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, 'run', pipeline, '--log-level', 'debug'], {
     cwd,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -45,7 +49,9 @@ export async function startRecur(pipeline: string, cwd: string, nodeArgs: readon
   let partial = '';
   let httpPort: number | undefined;
   let subscribed = false;
+  const logCopy = logFile === undefined ? undefined : createWriteStream(logFile, { flags: 'a' });
   child.stderr?.on('data', (chunk: Buffer) => {
+    logCopy?.write(chunk);
     const text = partial + chunk.toString('utf8');
     const lines = text.split('\n');
     partial = lines.pop() ?? '';
@@ -64,6 +70,7 @@ export async function startRecur(pipeline: string, cwd: string, nodeArgs: readon
     }
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stderr?.once('close', () => logCopy?.end());
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (httpPort === undefined || !subscribed) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`recur run exited (code ${child.exitCode}) before it was ready:\n${tail}`);
@@ -77,6 +84,7 @@ export async function startRecur(pipeline: string, cwd: string, nodeArgs: readon
   return {
     pid: child.pid!,
     problems,
+    exited,
     scrape: async () => {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
       return parsePrometheus(await response.text());

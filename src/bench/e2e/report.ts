@@ -21,6 +21,8 @@ export interface E2eRun {
   meanMs: number | null;
   windowSeconds: number;
   qos: 0 | 1;
+  /** Whether recur ran with the ingest log. */
+  durable: boolean;
   /** Whole run, warm-up included: frames published, points written by recur, and stored in InfluxDB (counted there). */
   published: number;
   written: number;

@@ -21,6 +21,8 @@ export interface RunSettings {
   modelDir: string;
   /** Node flags for the recur child (--cpu-prof ...). */
   nodeArgs: string[];
+  /** Run recur with the ingest log. */
+  durable: boolean;
 }
 
 /** Where a run is, for the progress display. */
@@ -154,6 +156,7 @@ export async function runOnce(settings: RunSettings, servers: Servers, index: nu
       meanMs: ageCount > 0 ? toMs(ageSum / ageCount) : null,
       windowSeconds: Number(w.seconds.toFixed(2)),
       qos,
+      durable: settings.durable,
       published: end.published,
       written: written(end.last),
       stored: end.drained ? await countStored(influx, database) : null,
