@@ -162,12 +162,12 @@ shutdown: { timeoutMs: 20000 }
     first.child.kill('SIGKILL');
     await first.exited;
     const second = new RecurProcess(file);
-    const port = await second.started();
+    await second.started();
     expect(await published).toBe(15_000);
     await expectExactly(db, load, second);
-    // The restart resumed from a snapshot and the log: something was replayed or redelivered, nothing stepped twice.
-    const resumed = (await second.metric(port, 'recur_replayed_frames_total')) + (await second.metric(port, 'recur_redelivered_frames_total'));
-    expect(resumed).toBeGreaterThan(0);
+    // The second process resumed the first one's state (a snapshot), not zero state. Whether any
+    // frame was replayed or redelivered depends on where in a round the kill landed.
+    expect(second.lines().some((line) => line.msg === 'restored state snapshot')).toBe(true);
     await stop(second);
   }, 120_000);
 
