@@ -1,4 +1,5 @@
 import type { MqttClient, Packet } from 'mqtt';
+import { corkForThisTurn } from './cork-acks.js';
 
 type SendPacket = (packet: Packet, cb?: (error?: Error) => void, cbStorePut?: unknown, noStore?: boolean) => void;
 
@@ -60,6 +61,8 @@ export class DeferredAcks {
       if (this.#held.get(messageId) !== generation) return;
       this.#held.delete(messageId);
       if (this.#generation === generation && this.#client.connected) {
+        // One group commit releases many PUBACKs: let them share a write.
+        corkForThisTurn(this.#client.stream);
         this.#send({ cmd: 'puback', messageId } as Packet);
       }
     });

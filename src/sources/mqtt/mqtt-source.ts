@@ -8,6 +8,7 @@ import { OrderGuard } from '../order-guard.js';
 import { rejectedOf } from '../rejected.js';
 import type { SourceContext } from '../types.js';
 import { MQTT_SOURCE_DEFAULTS as DEFAULTS } from './config.js';
+import { corkAcksPerRead } from './cork-acks.js';
 import { readSecret, readTlsFile, redactUrl, type Secret } from './credentials.js';
 import { DeferredAcks } from './deferred-acks.js';
 import { type MqttBinding, MqttRouter } from './router.js';
@@ -178,6 +179,7 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
     client.on('connect', (connack) => {
       connectedAt = scheduler.now();
       dropping = false;
+      corkAcksPerRead(client.stream);
       log('info', 'mqtt connected', { url: where, clientId: settings.clientId, sessionPresent: connack.sessionPresent });
       const filters = Object.fromEntries(options.subscriptions.map((binding) => [binding.topic, { qos: binding.qos ?? DEFAULTS.qos }]));
       client.subscribe(filters, (error, granted) => {
