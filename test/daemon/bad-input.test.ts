@@ -8,6 +8,8 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterMqtt } from '../../src/daemon/dead-letter-mqtt.js';
 import { startEmbeddedBroker } from '../../src/daemon/embedded-broker.js';
+import { mosquittoPub as publish } from '../helpers/mosquitto-pub.js';
+import { until } from '../helpers/recur-process.js';
 import { freePort, type InfluxdServer, type MosquittoServer, startInfluxd, startMosquitto } from '../helpers/servers.js';
 import { buildTfjsModel, saveToMemory } from '../helpers/tfjs-models.js';
 
@@ -17,26 +19,6 @@ const dir = mkdtempSync(join(tmpdir(), 'recur-bad-input-'));
 const T0 = Date.UTC(2026, 5, 1);
 const MIN = 60_000;
 const GOOD = 20;
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Publishes lines with mosquitto_pub, one QoS 1 message per line, in order. */
-function publish(port: number, topic: string, lines: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-l']);
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}`))));
-    child.stdin.end(`${lines.join('\n')}\n`);
-  });
-}
 
 /** `recur run` as a child; its JSON log lines on stderr are kept. */
 function runRecur(pipeline: string): { child: ChildProcess; logs: () => Record<string, unknown>[] } {

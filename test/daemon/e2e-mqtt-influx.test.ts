@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mosquittoPub as publish } from '../helpers/mosquitto-pub.js';
+import { until } from '../helpers/recur-process.js';
 import { type InfluxdServer, type MosquittoServer, startInfluxd, startMosquitto } from '../helpers/servers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -11,26 +13,6 @@ const cli = `${root}dist/cli/main.js`;
 const dir = mkdtempSync(join(tmpdir(), 'recur-e2e-'));
 const T0 = Date.UTC(2026, 5, 1);
 const STEPS = 20;
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Publishes lines with mosquitto_pub (a client that is not ours), one message per line, QoS 1. */
-function publish(port: number, topic: string, lines: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-l']);
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}`))));
-    child.stdin.end(`${lines.join('\n')}\n`);
-  });
-}
 
 type Series = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] };
 async function series(influx: InfluxdServer, q: string): Promise<Series[]> {
