@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { FAULT_KINDS, type FaultKind } from '../bench/soak/faults.js';
 import { isRecurError } from '../errors.js';
 import { runDemo } from './commands/demo.js';
 import { ensureDemoModel } from './commands/fixtures.js';
@@ -205,6 +206,114 @@ whether a 10,000-stream run got there (kept up, offered >= 99% of --rate, p99 be
     }) => {
       const { runE2eBench } = await import('../bench/e2e/e2e-bench.js');
       await runE2eBench({ ...opts, qos: opts.qos === '1' ? 1 : 0 }, out, log);
+    },
+  );
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
+
+function faultList(value: string): FaultKind[] {
+  const kinds = value.split(',').map((part) => part.trim());
+  for (const kind of kinds) {
+    if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new InvalidArgumentError(`expected influx, broker or kill, got '${kind}'`);
+  }
+  return kinds as FaultKind[];
+}
+
+bench
+  .command('soak')
+  .description(
+    'long run under faults: a steady QoS 1 load through a real mosquitto -> `recur run` (ingest log, snapshots) -> a real influxd, ' +
+      'with influxd stopped, the broker restarted or recur killed every few minutes; checks InfluxDB holds one point per frame ' +
+      'published, and reports RSS growth and ingest-log size over time',
+  )
+  .option('--json', 'print one JSON object (fields below) instead of a summary', false)
+  .option('--minutes <n>', 'minutes of load (decimals allowed: 0.75 is 45 s)', positiveNumber, 30)
+  .option('--streams <n>', 'streams, published round robin on soak/s<i>', positiveInt, 1000)
+  .option('--rate <n>', 'frames per second over all streams (QoS 1; ramped up over the first 5 s)', positiveInt, 2000)
+  .option('--fault-every-seconds <n>', 'seconds between faults; the first comes after this long, none at or after the end of the load', positiveInt, 120)
+  .addOption(
+    new Option('--faults <list>', 'fault kinds, used in turn (comma-separated: influx, broker, kill)')
+      .argParser(faultList)
+      .default([...FAULT_KINDS], FAULT_KINDS.join(',')),
+  )
+  .option('--influx-outage-seconds <n>', 'how long an influx fault keeps influxd stopped', positiveInt, 20)
+  .option('--sample-seconds <n>', "seconds between samples of recur's RSS, the ingest-log size and the counts", positiveInt, 5)
+  .option('--drain-seconds <n>', 'after the load, how long InfluxDB may take to hold every published frame before the count is taken anyway', positiveInt, 120)
+  .option('--snapshot-every-seconds <n>', "the pipeline's durability.snapshotEverySeconds", positiveInt, 10)
+  .option(
+    '--warmup-seconds <n>',
+    "seconds of each recur process's life left out of the RSS slope (at most half the load): at the default load the heap " +
+      'grows for ~100 s until the first major GC drops it by ~60 MB, which a shorter warm-up reads as a steep negative slope',
+    positiveInt,
+    120,
+  )
+  .option('--plot <file>', 'also write a self-contained HTML page: RSS and ingest-log size over time, faults marked')
+  .option('--keep', "keep the work folder (pipeline, state, recur.log with every recur process's JSON log); kept anyway when points were lost", false)
+  .addHelpText(
+    'after',
+    `
+Starts mosquitto and influxd on free loopback ports, one \`recur run\` child with a durable pipeline
+(durability: { dir, snapshotEverySeconds }, an MQTT source with a fixed clientId and clean: false,
+the demo GRU forecaster, an influx sink to a fresh database) and a publisher process with its own
+persistent session (QoS 1; mqtt.js resends what the broker had not acknowledged after a restart).
+Frames are {"t": <publish time, ms, strictly increasing per stream>, "value": x}.
+
+Faults, in turn (--faults), every --fault-every-seconds (a long one delays the next):
+  influx   stop influxd, wait --influx-outage-seconds, start it (same data)
+  broker   restart mosquitto (SIGTERM, so persistent sessions and queued messages are saved)
+  kill     SIGKILL recur, then at once a new \`recur run\` on the same pipeline and state folder
+At the end the publisher stops (waiting for every PUBACK), the bench waits up to --drain-seconds
+for InfluxDB to hold as many points as were published, stops recur with SIGTERM and counts.
+The exit code is 1 when written != published.
+
+Output (JSON field names; the summary says the same):
+  published          frames the broker acknowledged (PUBACK) to the publisher
+  written            distinct points in InfluxDB (counted per stream; a rewritten point counts once)
+  lost               published - written (must be 0); shortfalls: the streams furthest off
+  drained            InfluxDB reached published before --drain-seconds ran out
+  faults             [{kind, tMs, durationMs}]: when each began (ms since the load began) and how
+                     long until it was over (server back, new recur subscribed)
+  rssSlopeMbPerHour  growth of recur's resident memory: a least-squares slope (MB/h) per recur
+                     process (a kill starts a new one), leaving out each process's first
+                     --warmup-seconds and each influxd outage until 45 s after it (results queue
+                     meanwhile: a bump, not growth), weighted by the time each spans; null when
+                     too short. Garbage collection makes RSS a sawtooth (tens of MB): runs under
+                     ~30 minutes give a rough figure. rssSegments: each process's slope; rss:
+                     [{tMs, mb, segment}] samples
+  maxLogBytes        largest ingest-log size sampled (recur_log_bytes, else the log folder on
+                     disk); logBytes: [{tMs, bytes}] samples
+  counts             [{tMs, published, written}]: acknowledged frames and points recur's sink wrote
+  unacked, skipped   frames sent but never acknowledged (not in published); frames the schedule
+                     skipped because the broker did not take them in time
+  recur              its counters summed over processes: processes, pointsWritten (replays included),
+                     framesIn, replayed, redelivered, errors
+  exitCode           the last recur's exit code after SIGTERM (0: clean)
+  problems           warnings and errors recur logged (first few per process)
+  workDir            the kept work folder, else null
+  settings           the options the run used`,
+  )
+  .action(
+    async (opts: {
+      json: boolean;
+      minutes: number;
+      streams: number;
+      rate: number;
+      faultEverySeconds: number;
+      faults: FaultKind[];
+      influxOutageSeconds: number;
+      sampleSeconds: number;
+      drainSeconds: number;
+      snapshotEverySeconds: number;
+      warmupSeconds: number;
+      plot?: string;
+      keep: boolean;
+    }) => {
+      const { runSoakBench } = await import('../bench/soak/soak-bench.js');
+      await runSoakBench({ ...opts, seconds: Math.round(opts.minutes * 60) }, out, log);
     },
   );
 

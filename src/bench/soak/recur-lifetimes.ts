@@ -1,0 +1,124 @@
+import { metricValue, type Sample } from '../e2e/prometheus.js';
+import { type RecurProcess, startRecur } from '../e2e/recur-process.js';
+
+/** Counters summed over every recur process of a soak run (Prometheus counters restart at 0 with each process). */
+export interface RecurTotals {
+  /** Processes started (1 + kills). */
+  processes: number;
+  /** Points the influx sink had acknowledged: with replays after a kill, more than InfluxDB holds. */
+  pointsWritten: number;
+  framesIn: number;
+  /** Frames replayed from the ingest log at start-up, and broker redeliveries acknowledged without stepping again. */
+  replayed: number;
+  redelivered: number;
+  /** Rejected frames and failures (recur_errors_total). */
+  errors: number;
+}
+
+type Counters = Omit<RecurTotals, 'processes'>;
+
+const ZERO: Counters = { pointsWritten: 0, framesIn: 0, replayed: 0, redelivered: 0, errors: 0 };
+
+function countersOf(samples: readonly Sample[]): Counters {
+  return {
+    pointsWritten: metricValue(samples, 'recur_points_written_total', { sink: 'influx' }),
+    framesIn: metricValue(samples, 'recur_frames_in_total'),
+    replayed: metricValue(samples, 'recur_replayed_frames_total'),
+    redelivered: metricValue(samples, 'recur_redelivered_frames_total'),
+    errors: metricValue(samples, 'recur_errors_total'),
+  };
+}
+
+const add = (a: Counters, b: Counters): Counters => ({
+  pointsWritten: a.pointsWritten + b.pointsWritten,
+  framesIn: a.framesIn + b.framesIn,
+  replayed: a.replayed + b.replayed,
+  redelivered: a.redelivered + b.redelivered,
+  errors: a.errors + b.errors,
+});
+
+/**
+ * The `recur run` child of a soak run across kills: one pipeline file and state folder, a new
+ * process (a new lifetime segment) after each SIGKILL. A killed process's counters count as last
+ * scraped, just before the kill.
+ */
+export class RecurLifetimes {
+  #current: RecurProcess;
+  #segment = 0;
+  #past: Counters = ZERO;
+  #last: Counters = ZERO;
+  #problems: string[] = [];
+  /** Between a kill and the new process: a late answer of the old one must not count again. */
+  #restarting = false;
+
+  private constructor(
+    first: RecurProcess,
+    readonly pipeline: string,
+    readonly cwd: string,
+    readonly logFile: string,
+  ) {
+    this.#current = first;
+  }
+
+  static async start(pipeline: string, cwd: string, logFile: string): Promise<RecurLifetimes> {
+    return new RecurLifetimes(await startRecur(pipeline, cwd, [], logFile), pipeline, cwd, logFile);
+  }
+
+  get pid(): number {
+    return this.#current.pid;
+  }
+
+  /** 0 for the first process, +1 with each restart. */
+  get segment(): number {
+    return this.#segment;
+  }
+
+  /** /metrics of the current process (undefined when it does not answer, e.g. while being killed). */
+  async scrape(): Promise<Sample[] | undefined> {
+    const process = this.#current;
+    try {
+      const samples = await process.scrape();
+      if (process === this.#current && !this.#restarting) this.#last = countersOf(samples);
+      return samples;
+    } catch {
+      return undefined;
+    }
+  }
+
+  totals(): RecurTotals {
+    return { processes: this.#segment + 1, ...add(this.#past, this.#last) };
+  }
+
+  /** Warnings and errors logged, first few of each process. */
+  problems(): string[] {
+    return [...this.#problems, ...this.#current.problems];
+  }
+
+  /** kill -9, then at once a new `recur run` on the same pipeline and state; resolves when it is subscribed. */
+  async killAndRestart(): Promise<void> {
+    await this.scrape();
+    const old = this.#current;
+    this.#restarting = true;
+    old.kill();
+    await old.exited;
+    this.#past = add(this.#past, this.#last);
+    this.#last = ZERO;
+    this.#problems.push(...old.problems.slice(0, 5));
+    try {
+      this.#current = await startRecur(this.pipeline, this.cwd, [], this.logFile);
+      this.#segment++;
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
+  /** SIGTERM (drain, flush, snapshot); resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    await this.scrape();
+    return this.#current.stop();
+  }
+
+  kill(): void {
+    this.#current.kill();
+  }
+}
