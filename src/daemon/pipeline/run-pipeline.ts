@@ -124,6 +124,7 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
       deadLetter,
       giveUp: () => Date.now() > deadline,
       onWritten: (batch) => intake?.written(i, batch),
+      log: (level, message, fields) => log[level](fields, message),
     }),
   );
   const evictEvery = Math.min(config.model.idleEvictMs, 60_000);

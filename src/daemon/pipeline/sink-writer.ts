@@ -14,6 +14,8 @@ export interface SinkWriterOptions {
   giveUp: () => boolean;
   /** Told each batch once it is written or dead-lettered, in order (the ingest log's sink progress). */
   onWritten?: (batch: readonly Point[]) => void;
+  /** Where an outage's start and end are reported (one line each, not one per retry). @default none */
+  log?: (level: 'warn' | 'info', message: string, fields: Record<string, unknown>) => void;
 }
 
 /**
@@ -25,6 +27,8 @@ export function writeToSink(points: Observable<Point>, sink: Sink, options: Sink
   const { metrics } = options;
   let queued = 0;
   const age = metrics.resultAgeSeconds.labels({ sink: sink.name });
+  /** When the current run of failed writes began (an outage), if one is going on. */
+  let failingSince: number | undefined;
   const write = async (batch: Point[]): Promise<number> => {
     const backoff = new Backoff({ initialMs: 100, maxMs: 10_000 });
     for (;;) {
@@ -32,6 +36,10 @@ export function writeToSink(points: Observable<Point>, sink: Sink, options: Sink
       try {
         await sink.write(batch);
         stop();
+        if (failingSince !== undefined) {
+          options.log?.('info', 'sink writes again', { sink: sink.name, outageMs: Date.now() - failingSince });
+          failingSince = undefined;
+        }
         metrics.pointsWritten.inc({ sink: sink.name }, batch.length);
         // How far behind results are: the end-to-end latency when frames carry their publish time.
         const now = Date.now();
@@ -43,6 +51,10 @@ export function writeToSink(points: Observable<Point>, sink: Sink, options: Sink
         if (!isSinkError(error) || !error.retryable || options.giveUp()) {
           options.deadLetter.write({ code, sink: sink.name, message: (error as Error).message, points: batch });
           return 0;
+        }
+        if (failingSince === undefined) {
+          failingSince = Date.now();
+          options.log?.('warn', 'sink write failed; retrying with backoff until it succeeds', { sink: sink.name, code, error: (error as Error).message });
         }
         await sleep(backoff.next());
       }

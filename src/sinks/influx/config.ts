@@ -12,7 +12,7 @@ export const INFLUX_DEFAULTS = {
   flushIntervalMs: 0,
   maxRetries: 10,
   backoffBaseMs: 250,
-  backoffCapMs: 30_000,
+  backoffCapMs: 5_000,
   requestTimeoutMs: 10_000,
   deadLetterFile: '.recur/dead-letter/influx.jsonl',
 } as const;
@@ -48,7 +48,7 @@ export const influxConfigSchema = z.strictObject({
   maxRetries: z.int().nonnegative().default(INFLUX_DEFAULTS.maxRetries),
   /** Ceiling of the first retry's random delay; doubles each retry. @default 250 */
   backoffBaseMs: z.int().positive().default(INFLUX_DEFAULTS.backoffBaseMs),
-  /** Largest ceiling of a retry's random delay. @default 30000 */
+  /** Largest ceiling of a retry's random delay: also how long a write may lag behind InfluxDB coming back. @default 5000 */
   backoffCapMs: z.int().positive().default(INFLUX_DEFAULTS.backoffCapMs),
   /** One HTTP request's time limit. @default 10000 */
   requestTimeoutMs: z.int().positive().default(INFLUX_DEFAULTS.requestTimeoutMs),
