@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { E2eBenchOptions } from '../bench/e2e/e2e-bench.js';
 import { FAULT_KINDS, type FaultKind } from '../bench/soak/faults.js';
+import type { SoakBenchOptions } from '../bench/soak/soak-bench.js';
 import { isRecurError } from '../errors.js';
 import { runDemo } from './commands/demo.js';
 import { ensureDemoModel } from './commands/fixtures.js';
@@ -189,25 +191,10 @@ Output, per run (JSON field names):
 Target (the issue's): >= 50,000 frames/s with 10,000 streams and p99 < 250 ms; target.met says
 whether a 10,000-stream run got there (kept up, offered >= 99% of --rate, p99 below 250 ms).`,
   )
-  .action(
-    async (opts: {
-      json: boolean;
-      streams: number[];
-      rate: number;
-      seconds: number;
-      warmup?: number;
-      qos: '0' | '1';
-      drainSeconds: number;
-      batchSize: number;
-      flushMs: number;
-      cpuProf?: string;
-      findMax: boolean;
-      durable: boolean;
-    }) => {
-      const { runE2eBench } = await import('../bench/e2e/e2e-bench.js');
-      await runE2eBench({ ...opts, qos: opts.qos === '1' ? 1 : 0 }, out, log);
-    },
-  );
+  .action(async (opts: Omit<E2eBenchOptions, 'qos'> & { qos: '0' | '1' }) => {
+    const { runE2eBench } = await import('../bench/e2e/e2e-bench.js');
+    await runE2eBench({ ...opts, qos: opts.qos === '1' ? 1 : 0 }, out, log);
+  });
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -296,26 +283,10 @@ Output (JSON field names; the summary says the same):
   workDir            the kept work folder, else null
   settings           the options the run used`,
   )
-  .action(
-    async (opts: {
-      json: boolean;
-      minutes: number;
-      streams: number;
-      rate: number;
-      faultEverySeconds: number;
-      faults: FaultKind[];
-      influxOutageSeconds: number;
-      sampleSeconds: number;
-      drainSeconds: number;
-      snapshotEverySeconds: number;
-      warmupSeconds: number;
-      plot?: string;
-      keep: boolean;
-    }) => {
-      const { runSoakBench } = await import('../bench/soak/soak-bench.js');
-      await runSoakBench({ ...opts, seconds: Math.round(opts.minutes * 60) }, out, log);
-    },
-  );
+  .action(async (opts: Omit<SoakBenchOptions, 'seconds'> & { minutes: number }) => {
+    const { runSoakBench } = await import('../bench/soak/soak-bench.js');
+    await runSoakBench({ ...opts, seconds: Math.round(opts.minutes * 60) }, out, log);
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isRecurError(error)) {
