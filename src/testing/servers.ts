@@ -158,6 +158,39 @@ async function pingOk(url: string): Promise<boolean> {
   }
 }
 
+/** One server child that can be stopped and started again on the same config (and so ports and data). */
+interface Restartable {
+  readonly pid: number | undefined;
+  /** Starts the child unless it runs; resolves when `ready` answers true. */
+  start(): Promise<void>;
+  /** SIGTERM, SIGKILL after the grace period; nothing if it is not running. */
+  stop(): Promise<void>;
+}
+
+function restartable(command: string, args: string[], dir: string, what: string, ready: () => Promise<boolean>): Restartable {
+  let current: Started | undefined;
+  return {
+    get pid() {
+      return current?.child.pid;
+    },
+    async start() {
+      if (current) return;
+      const started = launch(command, args, dir);
+      current = started;
+      try {
+        await waitReady(started, what, ready);
+      } catch (error) {
+        current = undefined;
+        throw error;
+      }
+    },
+    async stop() {
+      if (current) await terminate(current.child);
+      current = undefined;
+    },
+  };
+}
+
 export async function startMosquitto(): Promise<MosquittoServer> {
   const dir = await tempFolder('recur-mosquitto-');
   const port = await freePort();
@@ -180,32 +213,21 @@ export async function startMosquitto(): Promise<MosquittoServer> {
       '',
     ].join('\n'),
   );
-  let current: Started | undefined;
-  const start = async () => {
-    const started = launch('/usr/sbin/mosquitto', ['-c', config], dir);
-    current = started;
-    try {
-      await waitReady(started, `mosquitto on port ${port}`, () => tcpOpen(port));
-    } catch (error) {
-      current = undefined;
-      throw error;
-    }
-  };
-  await start();
+  const server = restartable('/usr/sbin/mosquitto', ['-c', config], dir, `mosquitto on port ${port}`, () => tcpOpen(port));
+  await server.start();
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
     get pid() {
-      return current?.child.pid;
+      return server.pid;
     },
     async stop() {
-      if (current) await terminate(current.child);
-      current = undefined;
+      await server.stop();
       await removeFolder(dir);
     },
     async restart() {
-      if (current) await terminate(current.child);
-      await start();
+      await server.stop();
+      await server.start();
     },
   };
 }
@@ -243,33 +265,18 @@ export async function startInfluxd(): Promise<InfluxdServer> {
     ].join('\n'),
   );
   const url = `http://127.0.0.1:${port}`;
-  let current: Started | undefined;
-  const start = async () => {
-    if (current) return;
-    const started = launch('/usr/bin/influxd', ['run', '-config', config], dir);
-    current = started;
-    try {
-      await waitReady(started, `influxd on port ${port}`, () => pingOk(url));
-    } catch (error) {
-      current = undefined;
-      throw error;
-    }
-  };
-  await start();
+  const server = restartable('/usr/bin/influxd', ['run', '-config', config], dir, `influxd on port ${port}`, () => pingOk(url));
+  await server.start();
   return {
     url,
     port,
     get pid() {
-      return current?.child.pid;
+      return server.pid;
     },
-    async stop() {
-      if (current) await terminate(current.child);
-      current = undefined;
-    },
-    start,
+    stop: () => server.stop(),
+    start: () => server.start(),
     async dispose() {
-      if (current) await terminate(current.child);
-      current = undefined;
+      await server.stop();
       await removeFolder(dir);
     },
     async query(db, q, params = {}) {
