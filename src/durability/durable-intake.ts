@@ -29,6 +29,7 @@ const REPLAY_CHUNK = 4096;
 interface Capture {
   readonly position: number;
   readonly model: Uint8Array;
+  readonly sources: Record<string, readonly number[]>;
   readonly takenAt: string;
 }
 
@@ -59,6 +60,8 @@ export class DurableIntake {
   /** Frames the full log refused: their message must not be acknowledged. */
   #refused = new WeakSet<Frame>();
   #refusing = false;
+  /** Each replayable source's cursor as of the newest logged frame (file and WAV sources resume from it). */
+  readonly #cursors: Map<string, readonly number[]>;
 
   private constructor(
     log: IngestLog,
@@ -69,6 +72,7 @@ export class DurableIntake {
     metrics: DurabilityMetrics,
     logger: Pino,
     from: number,
+    cursors: Readonly<Record<string, readonly number[]>>,
   ) {
     this.#log = log;
     this.#store = store;
@@ -78,6 +82,7 @@ export class DurableIntake {
     this.#metrics = metrics;
     this.#logger = logger;
     this.replayFrom = from;
+    this.#cursors = new Map(Object.entries(cursors));
     this.#modelMark = new Watermark(from);
     this.#sinkMarks = sinkNames.map(() => new Watermark(from));
   }
@@ -101,6 +106,7 @@ export class DurableIntake {
     });
     const store = new SnapshotStore(join(options.dir, 'snapshots'));
     let from = log.startPosition;
+    let cursors: Readonly<Record<string, readonly number[]>> = {};
     let restored = false;
     for (const snapshot of store.newestFirst((file, error) => {
       metrics.snapshots.inc({ result: 'corrupt' });
@@ -118,6 +124,7 @@ export class DurableIntake {
         continue;
       }
       from = snapshot.meta.position;
+      cursors = snapshot.meta.sources ?? {};
       restored = true;
       metrics.snapshotPosition.set(from);
       logger.info({ file: snapshot.file, position: from, streams: model.streamCount }, 'restored state snapshot');
@@ -126,7 +133,7 @@ export class DurableIntake {
     if (!restored && log.startPosition > 0) {
       logger.warn({ logStart: log.startPosition }, 'no usable snapshot: replaying the whole log from zero state');
     }
-    const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, from);
+    const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, from, cursors);
     intake.#updateGauges();
     return intake;
   }
@@ -172,7 +179,9 @@ export class DurableIntake {
             this.#track(position, end);
             count++;
             this.#metrics.replayed.inc();
-            subscriber.next({ ...decodeFrame(payload), seq: position });
+            const frame = decodeFrame(payload);
+            if (frame.cursor) this.#cursors.set(frame.cursor.source, frame.cursor.at);
+            subscriber.next({ ...frame, seq: position });
           }
           // Let the model step this chunk and the sinks take it before reading on.
           await new Promise((resolve) => setImmediate(resolve));
@@ -213,7 +222,22 @@ export class DurableIntake {
       return this.#refuse(frame);
     }
     this.#track(position, this.#log.endPosition);
+    if (frame.cursor) this.#cursors.set(frame.cursor.source, frame.cursor.at);
     return { ...frame, seq: position };
+  }
+
+  /** Where `source` read to, as of the newest frame it logged (complete once `replay()` has). */
+  cursor(source: string): readonly number[] | undefined {
+    return this.#cursors.get(source);
+  }
+
+  /**
+   * undefined when a source that cannot be held back by withholding acknowledgements (a file)
+   * may read on; else a promise that resolves when the log has room and results stopped piling up.
+   */
+  room(): Promise<void> | undefined {
+    if (!this.#log.full && this.#backlog() <= this.#options.maxPendingFrames) return undefined;
+    return this.#durableWithRoom();
   }
 
   #refuse(frame: Frame): undefined {
@@ -324,7 +348,7 @@ export class DurableIntake {
     const position = this.#modelMark.value;
     const committed = this.#store.positions()[0];
     if (committed !== undefined && position <= committed) return;
-    this.#capture = { position, model: this.#model.snapshot(), takenAt: new Date().toISOString() };
+    this.#capture = { position, model: this.#model.snapshot(), sources: Object.fromEntries(this.#cursors), takenAt: new Date().toISOString() };
   }
 
   /** Writes the captured snapshot once every sink has written everything below its position and the log is durable there. */
@@ -336,7 +360,7 @@ export class DurableIntake {
     this.#capture = undefined;
     const sinks = Object.fromEntries(this.#sinkNames.map((name, i) => [name, this.#sinkMarks[i].value]));
     try {
-      this.#store.save({ position: capture.position, sinks, takenAt: capture.takenAt }, capture.model);
+      this.#store.save({ position: capture.position, sinks, sources: capture.sources, takenAt: capture.takenAt }, capture.model);
     } catch (error) {
       this.#metrics.snapshots.inc({ result: 'failed' });
       this.#logger.error({ err: error }, 'state snapshot not written; the log is kept from the previous one');

@@ -10,6 +10,8 @@ export interface SnapshotMeta {
   readonly position: number;
   /** Each sink's durable position when the snapshot was committed, by sink name. */
   readonly sinks: Readonly<Record<string, number>>;
+  /** Each replayable source's read cursor at `position` (absent in snapshots before cursors existed). */
+  readonly sources?: Readonly<Record<string, readonly number[]>>;
   /** Wall-clock time of the capture (ISO 8601). */
   readonly takenAt: string;
 }

@@ -13,6 +13,8 @@ export interface ReplayOptions {
   speed: number | 'max';
   /** Frames emitted per scheduler turn at speed `max`, so a big file does not block the event loop. */
   batch: number;
+  /** Called before each pull: a promise means "not now", and pulling goes on once it settles. @default always ready */
+  ready?: () => Promise<void> | undefined;
   /** How long to wait after `wait` before pulling again. */
   pollMs: number;
   /** Reads time and schedules: an RxJS scheduler, so tests run in virtual time. */
@@ -39,6 +41,12 @@ export function replay(options: ReplayOptions): Subscription {
     for (;;) {
       if (subscription.closed) return;
       if (pending === undefined) {
+        const notYet = options.ready?.();
+        if (notYet) {
+          const resume = () => later(0);
+          notYet.then(resume, resume);
+          return;
+        }
         const pulled = options.pull();
         if (pulled === 'end') {
           options.complete();

@@ -40,6 +40,20 @@ export interface SourceContext {
   readonly log?: Logger;
   /** @default no counting */
   readonly count?: (counter: SourceCounter) => void;
+  /** Given when the daemon logs its input: file and WAV sources then resume and pace by it. */
+  readonly resume?: ResumeHooks;
+}
+
+/**
+ * How the daemon's ingest log lets a replayable source (file, WAV) resume where an earlier run
+ * stopped, and hold back while the log is full or results pile up. The source stamps each
+ * frame with a `cursor` (where it reads on from after it); the log keeps the newest one.
+ */
+export interface ResumeHooks {
+  /** The cursor of `source`'s last logged frame in an earlier run, or undefined: start at the beginning. */
+  cursor(source: string): readonly number[] | undefined;
+  /** undefined when the pipeline can take more now, else a promise that resolves when it can. */
+  room(): Promise<void> | undefined;
 }
 
 export type SourceFactory<Options> = (options: Options, context: SourceContext) => Observable<Frame>;

@@ -27,6 +27,37 @@ describe('frame codec', () => {
     );
   });
 
+  it('round-trips a read cursor (a file or WAV position) with the frame', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        fc.float32Array({ maxLength: 8 }),
+        fc.string({ unit: 'binary', maxLength: 80 }),
+        fc.array(fc.double(), { maxLength: 6 }),
+        (stream, values, source, at) => {
+          const frame = { stream, t: 1, values, cursor: { source, at } };
+          const back = decodeFrame(encodeFrame(frame));
+          expectSame(back, frame);
+          expect(back.cursor?.source).toBe(source);
+          expect(back.cursor?.at.length).toBe(at.length);
+          expect(back.cursor?.at.every((n, i) => Object.is(n, at[i]))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const plain = encodeFrame({ stream: 's', t: 0, values: new Float32Array(1) });
+    const withCursor = encodeFrame({ stream: 's', t: 0, values: new Float32Array(1), cursor: { source: 'file:a', at: [10, 2] } });
+    expect(decodeFrame(plain).cursor).toBeUndefined();
+    for (const cut of [withCursor.subarray(0, withCursor.byteLength - 1), withCursor.subarray(0, plain.byteLength + 1)]) {
+      expect(
+        isRecurError(
+          thrown(() => decodeFrame(cut)),
+          ErrorCodes.LOG_CORRUPT,
+        ),
+      ).toBe(true);
+    }
+  });
+
   it('is compact: 13 bytes of header, then the id and 4 bytes per value', () => {
     expect(encodeFrame({ stream: 'ab', t: 1, values: new Float32Array(3) }).byteLength).toBe(13 + 2 + 12);
   });

@@ -1,11 +1,12 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/frame.js';
 import { type FileSourceOptions, fileSource } from '../../src/sources/file/file-source.js';
-import type { Rejected } from '../../src/sources/types.js';
+import type { Rejected, ResumeHooks } from '../../src/sources/types.js';
 import { waitFor } from './wait-for.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'recur-file-source-'));
@@ -112,5 +113,70 @@ describe('fileSource', () => {
     } finally {
       subscription.unsubscribe();
     }
+  });
+
+  describe('resuming from a read cursor (the ingest log keeps the newest)', () => {
+    /** Reads a whole file with resume hooks, as the daemon does with its ingest log on. */
+    function readAll(options: Omit<FileSourceOptions, 'scheduler'>, resume: Partial<ResumeHooks> = {}, log: string[] = []) {
+      const hooks: ResumeHooks = { cursor: resume.cursor ?? (() => undefined), room: resume.room ?? (() => undefined) };
+      const context = { onReject: () => {}, resume: hooks, log: (_level: string, message: string) => log.push(message) };
+      return lastValueFrom(fileSource(options, context).pipe(toArray()));
+    }
+    const plain = ({ cursor: _, ...frame }: Frame) => frame;
+
+    it('stamps every frame with its cursor; resuming at any of them yields exactly the frames after it', async () => {
+      // CRLF endings, multi-byte text and a line holding two records: byte offsets and partial lines are exercised.
+      const lines = Array.from({ length: 30 }, (_, i) =>
+        i % 7 === 3 ? `[{"t":${i * 10},"v":${i},"note":"été"},{"t":${i * 10 + 5},"v":${-i}}]` : `{"t":${i * 10},"v":${i},"note":"ünïcode ✓"}`,
+      );
+      const path = file('resume.jsonl', `${lines.join('\r\n')}\r\n`);
+      const options = { path, format: 'jsonl' as const, timestampField: 't', timestampUnit: 'ms' as const, fields: ['v'], batch: 4 };
+      const all = await readAll(options);
+      expect(all).toHaveLength(34);
+      expect(all.every((frame) => frame.cursor?.source === `file:${path}`)).toBe(true);
+      for (let k = 0; k < all.length; k++) {
+        const log: string[] = [];
+        const rest = await readAll(options, { cursor: (source) => (source === `file:${path}` ? all[k].cursor?.at : undefined) }, log);
+        expect(rest.map(plain)).toEqual(all.slice(k + 1).map(plain));
+        expect(log).toContain('file source resumes where the last run stopped');
+      }
+    });
+
+    it('re-reads the CSV header before seeking, and starts over when the file became shorter than the cursor', async () => {
+      const path = file('resume.csv', csv);
+      const options = { path, format: 'csv' as const, timestampField: 'time', stream: { column: 'sensor' } };
+      const all = await readAll(options);
+      const rest = await readAll(options, { cursor: () => all[6].cursor?.at });
+      expect(rest.map(plain)).toEqual(all.slice(7).map(plain));
+      const log: string[] = [];
+      const again = await readAll(options, { cursor: () => [1e9, 500, 1] }, log);
+      expect(again.map(plain)).toEqual(all.map(plain));
+      expect(log[0]).toMatch(/shorter than where the last run read to/);
+    });
+
+    it('reads nothing more while the pipeline has no room, and goes on when it has', async () => {
+      let open: () => void = () => {};
+      let blocked = true;
+      const frames: Frame[] = [];
+      const hooks: ResumeHooks = {
+        cursor: () => undefined,
+        room: () =>
+          blocked
+            ? new Promise<void>((resolve) => {
+                open = resolve;
+              })
+            : undefined,
+      };
+      const path = file('room.csv', csv);
+      const subscription = fileSource({ path, format: 'csv', timestampField: 'time', fields: ['temp'] }, { onReject: () => {}, resume: hooks }).subscribe(
+        (frame) => frames.push(frame),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(frames).toHaveLength(0);
+      blocked = false;
+      open();
+      await waitFor(() => frames.length === 10);
+      subscription.unsubscribe();
+    });
   });
 });

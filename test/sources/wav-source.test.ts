@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/frame.js';
-import type { Rejected } from '../../src/sources/types.js';
+import type { Rejected, ResumeHooks } from '../../src/sources/types.js';
 import { type WavSourceOptions, wavSource } from '../../src/sources/wav/wav-source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'recur-wav-source-'));
@@ -26,9 +26,9 @@ beforeAll(() => {
   writeFileSync(at('mp3-in-wav.wav'), badFormat);
 });
 
-async function play(options: WavSourceOptions) {
+async function play(options: WavSourceOptions, resume?: ResumeHooks) {
   const rejected: Rejected[] = [];
-  const frames = await lastValueFrom(wavSource(options, { onReject: (r) => rejected.push(r) }).pipe(toArray()));
+  const frames = await lastValueFrom(wavSource(options, { onReject: (r) => rejected.push(r), resume }).pipe(toArray()));
   return { frames, rejected };
 }
 
@@ -88,5 +88,20 @@ describe('wavSource', () => {
 
   it('errors with SOURCE_UNAVAILABLE for a file that does not exist', async () => {
     await expect(play({ path: at('missing.wav') })).rejects.toMatchObject({ code: 'RECUR_E_SOURCE_UNAVAILABLE' });
+  });
+
+  it('with the ingest log: stamps frames with [file, frames taken] and resumes after the cursor, across files', async () => {
+    const options = { path: [at('hello.wav'), at('broken-header.wav'), at('tone.wav')], hop: 400 };
+    const fresh: ResumeHooks = { cursor: () => undefined, room: () => undefined };
+    const all = (await play(options, fresh)).frames;
+    const source = `wav:${options.path.join(',')}`;
+    expect(all.every((f) => f.cursor?.source === source)).toBe(true);
+    const firstOfTone = all.findIndex((f) => f.stream === 'tone');
+    expect(all[firstOfTone].cursor?.at).toEqual([2, 1]);
+    const plain = ({ cursor: _, ...frame }: Frame) => frame;
+    for (const k of [0, 7, firstOfTone - 1, firstOfTone + 3, all.length - 1]) {
+      const rest = (await play(options, { cursor: (name) => (name === source ? all[k].cursor?.at : undefined), room: () => undefined })).frames;
+      expect(rest.map(plain)).toEqual(all.slice(k + 1).map(plain));
+    }
   });
 });

@@ -31,8 +31,9 @@ export interface RunningPipeline {
   stop(reason: string): Promise<void>;
 }
 
-function sourceContext(type: string, metrics: DaemonMetrics, deadLetter: DeadLetter, log: Pino): SourceContext {
+function sourceContext(type: string, metrics: DaemonMetrics, deadLetter: DeadLetter, log: Pino, intake: DurableIntake | undefined): SourceContext {
   return {
+    resume: intake && { cursor: (source) => intake.cursor(source), room: () => intake.room() },
     onReject: (rejected) => {
       metrics.errors.inc({ code: rejected.code });
       deadLetter.write({ ...rejected });
@@ -75,7 +76,7 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
       // With the ingest log, a QoS 1 message is acknowledged once its frames are logged and fsynced.
       const options =
         intake && s.type === 'mqtt' ? { ...prepared.options[i], ack: (frames: readonly Frame[]) => intake.acknowledge(frames) } : prepared.options[i];
-      return sources[s.type](options as never, sourceContext(s.type, metrics, deadLetter, log)).pipe(
+      return sources[s.type](options as never, sourceContext(s.type, metrics, deadLetter, log, intake)).pipe(
         tap(() => {
           received++;
           metrics.framesIn.inc({ source: s.type });

@@ -1,13 +1,17 @@
 import { ErrorCodes, RecurError } from '../../errors.js';
-import type { Frame } from '../../frame.js';
+import type { Frame, ReadCursor } from '../../frame.js';
 
 /**
- * A frame as an ingest log payload, version 1 (little endian):
+ * A frame as an ingest log payload (little endian):
  *   u8 version | u16 stream id length | stream id (UTF-8) | f64 t | u16 value count | f32 x count values
+ * Version 2 (a frame with a read cursor) goes on with
+ *   u16 source length | source (UTF-8) | u8 cursor length | f64 x cursor length
  * Values are copied as bytes, so they come back bit for bit. `seq` is not stored: it is the
  * record's position, which the log knows.
  */
 const VERSION = 1;
+const WITH_CURSOR = 2;
+const MAX_U8 = 0xff;
 const MAX_U16 = 0xffff;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -17,6 +21,14 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function encodeFrame(frame: Frame): Uint8Array {
   const id = encoder.encode(frame.stream);
   const count = frame.values.length;
+  const source = frame.cursor ? encoder.encode(frame.cursor.source) : undefined;
+  const cursorLength = frame.cursor?.at.length ?? 0;
+  if (source && (source.byteLength > MAX_U16 || cursorLength > MAX_U8)) {
+    throw new RecurError(
+      ErrorCodes.PAYLOAD_TOO_LARGE,
+      `read cursor of ${frame.cursor!.source.slice(0, 64)}: expected at most ${MAX_U16} bytes of name and ${MAX_U8} numbers`,
+    );
+  }
   if (id.byteLength > MAX_U16 || count > MAX_U16) {
     throw new RecurError(
       ErrorCodes.PAYLOAD_TOO_LARGE,
@@ -24,9 +36,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
       { stream: frame.stream.slice(0, 64), idBytes: id.byteLength, values: count },
     );
   }
-  const bytes = new Uint8Array(1 + 2 + id.byteLength + 8 + 2 + count * 4);
+  const frameBytes = 1 + 2 + id.byteLength + 8 + 2 + count * 4;
+  const bytes = new Uint8Array(frameBytes + (source ? 2 + source.byteLength + 1 + cursorLength * 8 : 0));
   const view = new DataView(bytes.buffer);
-  bytes[0] = VERSION;
+  bytes[0] = source ? WITH_CURSOR : VERSION;
   view.setUint16(1, id.byteLength, true);
   bytes.set(id, 3);
   let at = 3 + id.byteLength;
@@ -38,13 +51,25 @@ export function encodeFrame(frame: Frame): Uint8Array {
   } else {
     for (let i = 0; i < count; i++) view.setFloat32(at + i * 4, frame.values[i], true);
   }
+  if (source) {
+    at = frameBytes;
+    view.setUint16(at, source.byteLength, true);
+    bytes.set(source, at + 2);
+    at += 2 + source.byteLength;
+    bytes[at++] = cursorLength;
+    for (const n of frame.cursor!.at) {
+      view.setFloat64(at, n, true);
+      at += 8;
+    }
+  }
   return bytes;
 }
 
 export function decodeFrame(bytes: Uint8Array): Frame {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 3) fail(`${bytes.byteLength} bytes, shorter than a header`);
-  if (bytes[0] !== VERSION) fail(`version ${bytes[0]}, expected ${VERSION}`);
+  const version = bytes[0];
+  if (version !== VERSION && version !== WITH_CURSOR) fail(`version ${version}, expected ${VERSION} or ${WITH_CURSOR}`);
   const idBytes = view.getUint16(1, true);
   let at = 3 + idBytes;
   if (bytes.byteLength < at + 10) fail(`${bytes.byteLength} bytes, too short for a ${idBytes}-byte stream id`);
@@ -57,14 +82,35 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const t = view.getFloat64(at, true);
   const count = view.getUint16(at + 8, true);
   at += 10;
-  if (bytes.byteLength !== at + count * 4) fail(`${bytes.byteLength} bytes, expected ${at + count * 4} for ${count} values`);
+  const valuesEnd = at + count * 4;
+  if (version === VERSION ? bytes.byteLength !== valuesEnd : bytes.byteLength < valuesEnd + 3) {
+    fail(`${bytes.byteLength} bytes, expected ${version === VERSION ? valuesEnd : `more than ${valuesEnd + 2}`} for ${count} values`);
+  }
   const values = new Float32Array(count);
   if (LITTLE_ENDIAN) {
-    new Uint8Array(values.buffer).set(bytes.subarray(at));
+    new Uint8Array(values.buffer).set(bytes.subarray(at, valuesEnd));
   } else {
     for (let i = 0; i < count; i++) values[i] = view.getFloat32(at + i * 4, true);
   }
-  return { stream, t, values };
+  if (version === VERSION) return { stream, t, values };
+  return { stream, t, values, cursor: decodeCursor(bytes, view, valuesEnd) };
+}
+
+function decodeCursor(bytes: Uint8Array, view: DataView, at: number): ReadCursor {
+  const sourceBytes = view.getUint16(at, true);
+  const countAt = at + 2 + sourceBytes;
+  if (bytes.byteLength <= countAt) fail(`${bytes.byteLength} bytes, too short for a ${sourceBytes}-byte cursor source`);
+  const count = bytes[countAt];
+  if (bytes.byteLength !== countAt + 1 + count * 8) fail(`${bytes.byteLength} bytes, expected ${countAt + 1 + count * 8} for a ${count}-number cursor`);
+  let source = '';
+  try {
+    source = decoder.decode(bytes.subarray(at + 2, countAt));
+  } catch {
+    fail('cursor source is not valid UTF-8');
+  }
+  const numbers: number[] = [];
+  for (let i = 0; i < count; i++) numbers.push(view.getFloat64(countAt + 1 + i * 8, true));
+  return { source, at: numbers };
 }
 
 function fail(message: string): never {

@@ -74,7 +74,9 @@ function csvDevice(header: string, options: FileSourceOptions): DeviceDescriptio
  * `speed` times real time (paced on the injected scheduler), optionally following the file as
  * it grows. Bad lines go to `onReject` with `path:line` and the rest goes on. A file that cannot
  * be opened errors the observable with SOURCE_UNAVAILABLE; a header without the configured
- * columns with CONFIG.
+ * columns with CONFIG. With the daemon's ingest log (`context.resume`), every frame carries a
+ * cursor `[line offset, line number, frames of the line taken]`, reading starts at the newest
+ * logged one, and reading waits while the log is full or results pile up.
  */
 export function fileSource(options: FileSourceOptions, context: SourceContext): Observable<Frame> {
   if (options.format === 'jsonl' && !options.fields) {
@@ -112,6 +114,12 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
 
     const reject = (error: RecurError, line: string) => context.onReject(rejectedOf(error, line, SOURCE, `${options.path}:${reader.lineNo}`));
 
+    // With the ingest log: each frame carries where to read on from, and a restart seeks there.
+    const cursorSource = context.resume ? `${SOURCE}:${options.path}` : undefined;
+    let resumeAt = cursorSource ? context.resume?.cursor(cursorSource) : undefined;
+    /** Frames of line `line` taken before the restart, skipped when it is read again. */
+    let skip = { line: 0, frames: 0 };
+
     const accept = (line: string) => {
       if (line.trim() === '') return;
       if (device === undefined) {
@@ -130,14 +138,38 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
               return record instanceof RecurError ? { frames: [], errors: [record] } : { frames: [record], errors: [] };
             })();
       for (const error of parsed.errors) reject(error, line);
-      for (const frame of parsed.frames) {
+      parsed.frames.forEach((frame, i) => {
+        if (reader.lineNo === skip.line && i < skip.frames) return;
         const error = guard?.check(frame);
         if (error) reject(error, line);
-        else queue.push(frame);
+        else queue.push(cursorSource ? { ...frame, cursor: { source: cursorSource, at: [reader.lineStart, reader.lineNo, i + 1] } } : frame);
+      });
+    };
+
+    /** Seeks to a cursor `[line offset, line number, frames of it taken]` (after the CSV header, which names the columns). */
+    const resume = ([offset, line, frames]: readonly number[]) => {
+      if (!(offset <= reader.size)) {
+        context.log?.('warn', 'file is shorter than where the last run read to (replaced or truncated): reading it from the start', {
+          path: options.path,
+          offset,
+        });
+        return;
       }
+      while (device === undefined) {
+        const header = reader.next();
+        if (header === undefined) return;
+        accept(header);
+      }
+      reader.seek(offset, line);
+      skip = { line, frames };
+      context.log?.('info', 'file source resumes where the last run stopped', { path: options.path, line, offset });
     };
 
     const pull = (): Pulled => {
+      if (resumeAt) {
+        resume(resumeAt);
+        resumeAt = undefined;
+      }
       while (queue.length === 0) {
         if (ended) return 'end';
         const line = reader.next();
@@ -167,6 +199,7 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
       pull: guarded,
       emit: (frame) => subscriber.next(frame),
       complete: () => subscriber.complete(),
+      ready: context.resume?.room,
       speed: options.speed ?? DEFAULTS.speed,
       batch: options.batch ?? DEFAULTS.batch,
       pollMs: options.pollMs ?? DEFAULTS.pollMs,

@@ -40,6 +40,8 @@ const REJECT_BYTES = 1024;
  * Plays WAV files as mono frames of `hop` samples at `rate`. A file that is not a readable WAV
  * (broken header, truncated, unsupported encoding) goes to `onReject` as WAV_CORRUPT and the
  * next file plays; a file that cannot be read at all errors the source with SOURCE_UNAVAILABLE.
+ * With the daemon's ingest log (`context.resume`), playing starts after the newest logged frame
+ * and waits while the log is full or results pile up.
  */
 export function wavSource(options: WavSourceOptions, context: SourceContext): Observable<Frame> {
   const paths = typeof options.path === 'string' ? [options.path] : options.path;
@@ -49,10 +51,14 @@ export function wavSource(options: WavSourceOptions, context: SourceContext): Ob
     throw new RecurError('RECUR_E_CONFIG', `wav source: expected positive integers for rate and hop, received ${rate} and ${hop}`);
   }
   return new Observable<Frame>((subscriber) => {
-    let index = 0;
+    // With the ingest log, each frame carries [file index, frames of that file taken], and a restart resumes there.
+    const cursorSource = context.resume ? `${SOURCE}:${paths.join(',')}` : undefined;
+    const resumeAt = cursorSource ? context.resume?.cursor(cursorSource) : undefined;
+    let index = resumeAt ? resumeAt[0] : 0;
     let playing: Subscription | undefined;
+    if (resumeAt) context.log?.('info', 'wav source resumes where the last run stopped', { path: paths[index], frame: resumeAt[1] });
 
-    const play = async (path: string): Promise<Iterator<Frame> | undefined> => {
+    const play = async (path: string, first: number): Promise<Iterator<Frame> | undefined> => {
       let bytes: Buffer;
       try {
         bytes = await readFile(path);
@@ -67,7 +73,7 @@ export function wavSource(options: WavSourceOptions, context: SourceContext): Ob
       try {
         const { sampleRate, samples } = decodeWav(bytes, path);
         const resampled = await resample(samples, sampleRate, rate, options.quality);
-        return chunkFrames(resampled, hop, rate, options.stream ?? basename(path, extname(path)), options.startMs ?? DEFAULTS.startMs);
+        return chunkFrames(resampled, hop, rate, options.stream ?? basename(path, extname(path)), options.startMs ?? DEFAULTS.startMs, first);
       } catch (error) {
         if (!isRecurError(error, 'RECUR_E_WAV_CORRUPT')) throw error;
         context.onReject(rejectedOf(error, bytes.subarray(0, REJECT_BYTES), SOURCE, path));
@@ -78,16 +84,25 @@ export function wavSource(options: WavSourceOptions, context: SourceContext): Ob
 
     const next = async (): Promise<void> => {
       while (index < paths.length) {
-        const frames = await play(paths[index++]);
+        const fileIndex = index++;
+        let taken = resumeAt && fileIndex === resumeAt[0] ? resumeAt[1] : 0;
+        const frames = await play(paths[fileIndex], taken);
         if (subscriber.closed) return;
         if (!frames) continue;
+        const pull = (): Frame | 'end' => {
+          const frame = frames.next().value;
+          if (!frame) return 'end';
+          taken++;
+          return cursorSource ? { ...frame, cursor: { source: cursorSource, at: [fileIndex, taken] } } : frame;
+        };
         playing = replay({
-          pull: () => frames.next().value ?? 'end',
+          pull,
           emit: (frame) => subscriber.next(frame),
           complete: () => void next().catch((error) => subscriber.error(error)),
           speed: options.speed ?? DEFAULTS.speed,
           batch: options.batch ?? DEFAULTS.batch,
           pollMs: 0,
+          ready: context.resume?.room,
           scheduler: options.scheduler ?? asyncScheduler,
         });
         return;
