@@ -142,16 +142,22 @@ describe('fileSource', () => {
       }
     });
 
-    it('re-reads the CSV header before seeking, and starts over when the file became shorter than the cursor', async () => {
+    it('re-reads the CSV header before seeking, and starts over when the file was truncated or replaced', async () => {
       const path = file('resume.csv', csv);
       const options = { path, format: 'csv' as const, timestampField: 'time', stream: { column: 'sensor' } };
       const all = await readAll(options);
       const rest = await readAll(options, { cursor: () => all[6].cursor?.at });
       expect(rest.map(plain)).toEqual(all.slice(7).map(plain));
-      const log: string[] = [];
-      const again = await readAll(options, { cursor: () => [1e9, 500, 1] }, log);
-      expect(again.map(plain)).toEqual(all.map(plain));
-      expect(log[0]).toMatch(/shorter than where the last run read to/);
+      const inode = all[6].cursor?.at[3];
+      for (const cursor of [
+        [1e9, 500, 1, inode],
+        [...(all[6].cursor?.at.slice(0, 3) ?? []), Number(inode) + 1],
+      ]) {
+        const log: string[] = [];
+        const again = await readAll(options, { cursor: () => cursor as number[] }, log);
+        expect(again.map(plain)).toEqual(all.map(plain));
+        expect(log[0]).toMatch(/replaced or truncated since the last run/);
+      }
     });
 
     it('reads nothing more while the pipeline has no room, and goes on when it has', async () => {

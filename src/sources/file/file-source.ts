@@ -75,7 +75,7 @@ function csvDevice(header: string, options: FileSourceOptions): DeviceDescriptio
  * it grows. Bad lines go to `onReject` with `path:line` and the rest goes on. A file that cannot
  * be opened errors the observable with SOURCE_UNAVAILABLE; a header without the configured
  * columns with CONFIG. With the daemon's ingest log (`context.resume`), every frame carries a
- * cursor `[line offset, line number, frames of the line taken]`, reading starts at the newest
+ * cursor `[line offset, line number, frames of the line taken, inode]`, reading starts at the newest
  * logged one, and reading waits while the log is full or results pile up.
  */
 export function fileSource(options: FileSourceOptions, context: SourceContext): Observable<Frame> {
@@ -116,6 +116,7 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
 
     // With the ingest log: each frame carries where to read on from, and a restart seeks there.
     const cursorSource = context.resume ? `${SOURCE}:${options.path}` : undefined;
+    const inode = cursorSource ? reader.inode : 0;
     let resumeAt = cursorSource ? context.resume?.cursor(cursorSource) : undefined;
     /** Frames of line `line` taken before the restart, skipped when it is read again. */
     let skip = { line: 0, frames: 0 };
@@ -142,14 +143,14 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
         if (reader.lineNo === skip.line && i < skip.frames) return;
         const error = guard?.check(frame);
         if (error) reject(error, line);
-        else queue.push(cursorSource ? { ...frame, cursor: { source: cursorSource, at: [reader.lineStart, reader.lineNo, i + 1] } } : frame);
+        else queue.push(cursorSource ? { ...frame, cursor: { source: cursorSource, at: [reader.lineStart, reader.lineNo, i + 1, inode] } } : frame);
       });
     };
 
-    /** Seeks to a cursor `[line offset, line number, frames of it taken]` (after the CSV header, which names the columns). */
-    const resume = ([offset, line, frames]: readonly number[]) => {
-      if (!(offset <= reader.size)) {
-        context.log?.('warn', 'file is shorter than where the last run read to (replaced or truncated): reading it from the start', {
+    /** Seeks to a cursor `[line offset, line number, frames of it taken, inode]` (after the CSV header, which names the columns). */
+    const resume = ([offset, line, frames, readInode]: readonly number[]) => {
+      if (!(offset <= reader.size && readInode === inode)) {
+        context.log?.('warn', 'file was replaced or truncated since the last run read it: reading it from the start', {
           path: options.path,
           offset,
         });

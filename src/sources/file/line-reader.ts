@@ -37,6 +37,11 @@ export class LineReader {
     this.#fd = openSync(path, 'r');
   }
 
+  /** The file's inode: a file rotated under the same name has another. */
+  get inode(): number {
+    return fstatSync(this.#fd).ino;
+  }
+
   /** The file's current size in bytes. */
   get size(): number {
     return fstatSync(this.#fd).size;
