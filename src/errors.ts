@@ -63,6 +63,8 @@ export const ErrorCodes = {
   LOG_IO: 'RECUR_E_LOG_IO',
   /** The log was used after close(). */
   LOG_CLOSED: 'RECUR_E_LOG_CLOSED',
+  /** Another live process holds the durability folder: two writers would corrupt its log. */
+  DIR_LOCKED: 'RECUR_E_DIR_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

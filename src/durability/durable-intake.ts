@@ -5,9 +5,11 @@ import { ErrorCodes, isRecurError, RecurError } from '../errors.js';
 import type { Frame } from '../frame.js';
 import type { Point } from '../point.js';
 import type { StreamingModel } from '../rnn/engine/streaming-model.js';
+import { lockDir } from './dir-lock.js';
 import { decodeFrame, encodeFrame, IngestLog, type LogEvent, type WhenFull } from './ingest-log/index.js';
 import { HEADER_BYTES } from './ingest-log/record.js';
 import type { DurabilityMetrics } from './metrics.js';
+import { type SinkPositions, SinkProgress } from './sink-progress.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { Watermark } from './watermark.js';
 
@@ -25,6 +27,17 @@ export interface DurabilityOptions {
 
 /** Frames replayed per event-loop turn, so the model steps them in large batches without starving I/O. */
 const REPLAY_CHUNK = 4096;
+/** How often each sink's progress is saved: at most this much is written twice after a crash. */
+const PROGRESS_EVERY_MS = 1000;
+
+/** Where a restarted daemon picks up: what the newest good snapshot and the progress file say. */
+interface Restored {
+  /** Replay starts here: the snapshot's position (or the log's start without one). */
+  readonly from: number;
+  readonly cursors: Readonly<Record<string, readonly number[]>>;
+  /** Each sink's saved progress, by sink index: replayed results below it are not written again. */
+  readonly sinkWrote: readonly number[];
+}
 
 interface Capture {
   readonly position: number;
@@ -62,6 +75,9 @@ export class DurableIntake {
   #refusing = false;
   /** Each replayable source's cursor as of the newest logged frame (file and WAV sources resume from it). */
   readonly #cursors: Map<string, readonly number[]>;
+  readonly #sinkProgress: SinkProgress;
+  readonly #sinkWrote: readonly number[];
+  #unlock: () => void = () => {};
 
   private constructor(
     log: IngestLog,
@@ -71,8 +87,7 @@ export class DurableIntake {
     sinkNames: readonly string[],
     metrics: DurabilityMetrics,
     logger: Pino,
-    from: number,
-    cursors: Readonly<Record<string, readonly number[]>>,
+    restored: Restored,
   ) {
     this.#log = log;
     this.#store = store;
@@ -81,14 +96,37 @@ export class DurableIntake {
     this.#sinkNames = sinkNames;
     this.#metrics = metrics;
     this.#logger = logger;
+    const from = restored.from;
     this.replayFrom = from;
-    this.#cursors = new Map(Object.entries(cursors));
+    this.#cursors = new Map(Object.entries(restored.cursors));
+    this.#sinkWrote = restored.sinkWrote;
     this.#modelMark = new Watermark(from);
     this.#sinkMarks = sinkNames.map(() => new Watermark(from));
+    this.#sinkProgress = new SinkProgress(join(options.dir, 'progress.json'), PROGRESS_EVERY_MS, (error) =>
+      logger.warn({ err: error }, 'sink progress not saved; a restart rewrites a little more'),
+    );
   }
 
   /** Opens the log (cutting off a torn tail), restores the newest good snapshot into `model`. */
   static async open(
+    options: DurabilityOptions,
+    model: StreamingModel,
+    sinkNames: readonly string[],
+    metrics: DurabilityMetrics,
+    logger: Pino,
+  ): Promise<DurableIntake> {
+    const unlock = lockDir(options.dir);
+    try {
+      const intake = await DurableIntake.#restore(options, model, sinkNames, metrics, logger);
+      intake.#unlock = unlock;
+      return intake;
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+
+  static async #restore(
     options: DurabilityOptions,
     model: StreamingModel,
     sinkNames: readonly string[],
@@ -133,7 +171,12 @@ export class DurableIntake {
     if (!restored && log.startPosition > 0) {
       logger.warn({ logStart: log.startPosition }, 'no usable snapshot: replaying the whole log from zero state');
     }
-    const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, from, cursors);
+    const saved = SinkProgress.load(join(options.dir, 'progress.json'));
+    if (saved.error) logger.warn({ err: saved.error }, 'sink progress file unreadable: replayed results are all written again');
+    const sinkWrote = sinkNames.map((name) => Math.max(from, saved.positions[name] ?? 0));
+    if (sinkWrote.some((position) => position > from))
+      logger.info({ sinks: saved.positions, replayFrom: from }, 'sinks skip replayed results they already wrote');
+    const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, { from, cursors, sinkWrote });
     intake.#updateGauges();
     return intake;
   }
@@ -323,8 +366,25 @@ export class DurableIntake {
     const mark = this.#sinkMarks[index];
     for (const point of points) if (point.seq !== undefined) mark.finish(point.seq);
     this.#metrics.sinkPosition.set({ sink: this.#sinkNames[index] }, mark.value);
+    this.#sinkProgress.update(this.#sinkPositions());
     this.#commitIfReady();
     this.#wake();
+  }
+
+  /**
+   * True for a replayed result that sink `index` wrote before the restart (below its saved
+   * progress): it counts as written and is not sent again.
+   */
+  alreadyWritten(index: number, point: Point): boolean {
+    if (point.seq === undefined || point.seq >= this.#sinkWrote[index]) return false;
+    this.#sinkMarks[index].finish(point.seq);
+    this.#metrics.skipped.inc({ sink: this.#sinkNames[index] });
+    this.#wake(); // a replay held back by the backlog may go on
+    return true;
+  }
+
+  #sinkPositions(): SinkPositions {
+    return Object.fromEntries(this.#sinkNames.map((name, i) => [name, this.#sinkMarks[i].value]));
   }
 
   /** Starts periodic snapshots. */
@@ -358,9 +418,8 @@ export class DurableIntake {
     if (this.#log.durablePosition < capture.position) return;
     if (this.#sinkMarks.some((mark) => mark.value < capture.position)) return;
     this.#capture = undefined;
-    const sinks = Object.fromEntries(this.#sinkNames.map((name, i) => [name, this.#sinkMarks[i].value]));
     try {
-      this.#store.save({ position: capture.position, sinks, sources: capture.sources, takenAt: capture.takenAt }, capture.model);
+      this.#store.save({ position: capture.position, sinks: this.#sinkPositions(), sources: capture.sources, takenAt: capture.takenAt }, capture.model);
     } catch (error) {
       this.#metrics.snapshots.inc({ result: 'failed' });
       this.#logger.error({ err: error }, 'state snapshot not written; the log is kept from the previous one');
@@ -405,7 +464,10 @@ export class DurableIntake {
       this.#logger.warn({ position: uncommitted.position }, 'final snapshot not committed: some results are unwritten; they are replayed at the next start');
     }
     this.#updateGauges();
+    this.#sinkProgress.update(this.#sinkPositions());
+    await this.#sinkProgress.close();
     await this.#log.close();
+    this.#unlock();
     this.#wake();
   }
 }

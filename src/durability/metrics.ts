@@ -14,6 +14,7 @@ export class DurabilityMetrics {
   readonly replayed: Counter;
   readonly redelivered: Counter;
   readonly refused: Counter;
+  readonly skipped: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -63,7 +64,13 @@ export class DurabilityMetrics {
     });
     this.refused = new Counter({
       name: 'recur_log_refused_frames_total',
-      help: 'Frames not taken because the log was past its hard ceiling (MQTT QoS 1: redelivered later; QoS 0 and files: lost)',
+      help: 'Frames not taken because the log was past its hard ceiling (MQTT QoS 1: redelivered later; QoS 0: lost)',
+      registers,
+    });
+    this.skipped = new Counter({
+      name: 'recur_sink_skipped_points_total',
+      help: 'Results of replayed frames a sink had written before the restart (its saved progress): not written again',
+      labelNames: ['sink'],
       registers,
     });
   }

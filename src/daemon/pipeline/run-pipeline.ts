@@ -118,7 +118,7 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   await Promise.all(sinks.map((s) => s.open()));
   let deadline = Number.POSITIVE_INFINITY;
   const writers = config.sinks.map((s, i) =>
-    writeToSink(points, sinks[i], {
+    writeToSink(intake ? points.pipe(filter((point) => !intake.alreadyWritten(i, point))) : points, sinks[i], {
       batchSize: s.batchSize,
       flushMs: s.flushMs,
       metrics,
