@@ -51,7 +51,8 @@ The pipeline file (checked first, as \`recur validate\` does) names:
   deadLetter   file (default .recur/dead-letter.jsonl) and/or an MQTT topic
   http         { port } for /health and Prometheus /metrics (port 0: any free port, logged)
   durability   { dir, maxLogBytes, whenFull, snapshotEverySeconds, ... }: ingest log, QoS 1
-               acknowledged after fsync, snapshots, replay after a crash (see README "Durability")
+               acknowledged after fsync, snapshots, replay after a crash; file and wav sources
+               resume where they stopped; one daemon per dir (see README "Durability")
   state        { snapshotFile }: without durability, state saved at shutdown and restored at start
   shutdown     { timeoutMs }: how long SIGINT/SIGTERM may take to drain
 Sample options for every source and sink: src/sources/*/sample.yaml, src/sinks/*/sample.yaml.
