@@ -73,6 +73,8 @@ export class DurableIntake {
   /** Frames the full log refused: their message must not be acknowledged. */
   #refused = new WeakSet<Frame>();
   #refusing = false;
+  /** The wait shared by the messages acknowledged in the current run of synchronous work (see acknowledge). */
+  #turn: Promise<void> | undefined;
   /** Each replayable source's cursor as of the newest logged frame (file and WAV sources resume from it). */
   readonly #cursors: Map<string, readonly number[]>;
   readonly #sinkProgress: SinkProgress;
@@ -304,7 +306,15 @@ export class DurableIntake {
     if (frames.some((frame) => this.#refused.has(frame))) {
       throw new RecurError(ErrorCodes.LOG_FULL, 'ingest log past its ceiling: expected room for the frames of this message, found none');
     }
-    return this.#durableWithRoom();
+    // mqtt.js hands over the packets of one socket read one after another (process.nextTick), before
+    // any promise callback runs: those messages share one wait, so a commit resolves one flush waiter
+    // (and backpressure wakes one waiter) per read instead of one per message. The flush starts in a
+    // microtask after the run, so it covers the frames of every message that joined it.
+    this.#turn ??= Promise.resolve().then(() => {
+      this.#turn = undefined;
+      return this.#durableWithRoom();
+    });
+    return this.#turn;
   }
 
   async #durableWithRoom(): Promise<void> {

@@ -1,4 +1,4 @@
-import { bufferTime, concatMap, filter, type Observable } from 'rxjs';
+import { bufferTime, filter, Observable } from 'rxjs';
 import type { Point } from '../../point.js';
 import { isSinkError, type Sink } from '../../sinks/index.js';
 import { Backoff, sleep } from '../../util/backoff.js';
@@ -25,7 +25,6 @@ export interface SinkWriterOptions {
  */
 export function writeToSink(points: Observable<Point>, sink: Sink, options: SinkWriterOptions): Observable<number> {
   const { metrics } = options;
-  let queued = 0;
   const age = metrics.resultAgeSeconds.labels({ sink: sink.name });
   /** When the current run of failed writes began (an outage), if one is going on. */
   let failingSince: number | undefined;
@@ -60,17 +59,64 @@ export function writeToSink(points: Observable<Point>, sink: Sink, options: Sink
       }
     }
   };
-  return points.pipe(
-    bufferTime(options.flushMs, null, options.batchSize),
-    filter((batch) => batch.length > 0),
-    concatMap(async (batch) => {
-      queued += batch.length;
-      metrics.sinkQueueDepth.set({ sink: sink.name }, queued);
-      const written = await write(batch);
-      options.onWritten?.(batch);
-      queued -= batch.length;
-      metrics.sinkQueueDepth.set({ sink: sink.name }, queued);
-      return written;
-    }),
-  );
+  // Batches cut while a write is in flight wait, and are written together (up to batchSize points)
+  // once it is done. Under load the event loop turns slowly (each socket read is parsed, logged and
+  // stepped at once), so one small batch per round trip starved the sink: results piled up and the
+  // daemon wrote a fraction of what it took in.
+  return new Observable<number>((subscriber) => {
+    const waiting: Point[][] = [];
+    let queued = 0;
+    let busy = false;
+    let ended = false;
+    const next = () => {
+      if (busy) return;
+      if (waiting.length === 0) {
+        if (ended) subscriber.complete();
+        return;
+      }
+      let batch: Point[] = [];
+      while (waiting.length > 0 && batch.length < options.batchSize) {
+        const head = waiting[0];
+        const room = options.batchSize - batch.length;
+        if (head.length <= room) {
+          batch = batch.length === 0 ? head : batch.concat(head);
+          waiting.shift();
+        } else {
+          batch = batch.concat(head.slice(0, room));
+          waiting[0] = head.slice(room);
+        }
+      }
+      busy = true;
+      write(batch).then(
+        (written) => {
+          options.onWritten?.(batch);
+          queued -= batch.length;
+          metrics.sinkQueueDepth.set({ sink: sink.name }, queued);
+          busy = false;
+          subscriber.next(written);
+          next();
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+    };
+    const subscription = points
+      .pipe(
+        bufferTime(options.flushMs, null, options.batchSize),
+        filter((batch) => batch.length > 0),
+      )
+      .subscribe({
+        next: (batch) => {
+          waiting.push(batch);
+          queued += batch.length;
+          metrics.sinkQueueDepth.set({ sink: sink.name }, queued);
+          next();
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          ended = true;
+          next();
+        },
+      });
+    return () => subscription.unsubscribe();
+  });
 }

@@ -346,7 +346,14 @@ export class IngestLog {
   #advanceDurable(position: number): void {
     if (position <= this.#durable) return;
     this.#durable = position;
-    while (this.#flushWaiters.length > 0 && this.#flushWaiters[0].target <= position) this.#flushWaiters.shift()!.resolve();
+    // Count, then take them in one splice: shift() per waiter moves the rest of the array each time
+    // once it is large (V8 cannot trim arrays in large-object space), so a commit releasing tens
+    // of thousands of waiters cost quadratic time and the overloaded daemon collapsed.
+    const waiters = this.#flushWaiters;
+    let ready = 0;
+    while (ready < waiters.length && waiters[ready].target <= position) ready++;
+    if (ready === 0) return;
+    for (const waiter of waiters.splice(0, ready)) waiter.resolve();
   }
 
   #fail(error: unknown): void {
