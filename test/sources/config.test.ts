@@ -66,6 +66,7 @@ describe('source config schemas', () => {
       backoff,
       healthyMs: 10_000,
       checkOrder: true,
+      maxUnacknowledged: 10_000,
     });
   });
 

@@ -162,6 +162,44 @@ describe('mqttSource', () => {
     }
   });
 
+  it('stops reading at maxUnacknowledged held PUBACKs and reads on as each is sent; all of them reach the broker', async () => {
+    const options = {
+      clientId: 'recur-test-max-held',
+      clean: false,
+      maxUnacknowledged: 3,
+      subscriptions: [
+        { topic: 'held/+', qos: 1 as const, device: { format: 'json' as const, fields: ['v'], streamFrom: { kind: 'topic' as const, segment: 1 } } },
+      ],
+    };
+    const held: (() => void)[] = [];
+    const first = harness({ ...options, ack: () => new Promise<void>((r) => held.push(r)) });
+    await first.subscribed();
+    await publish(
+      'held/a',
+      Array.from({ length: 10 }, (_, i) => `{"v": ${i}}`),
+    );
+    await waitFor(() => first.frames.length === 3, 'three messages');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(first.frames).toHaveLength(3); // mosquitto's window is 20: the pause is ours
+    for (let sent = 0; sent < 10; sent++) {
+      await waitFor(() => held.length > sent, `message ${sent + 1}`);
+      held[sent]();
+    }
+    await waitFor(() => first.frames.length === 10, 'all ten');
+    expect(first.frames.map((f) => f.values[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.subscription.unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const again = harness(options);
+    try {
+      await again.subscribed();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(again.frames).toHaveLength(0); // every PUBACK went out, once
+    } finally {
+      again.subscription.unsubscribe();
+    }
+  });
+
   it('receives QoS 1 messages published while it was away, by its fixed client id', async () => {
     const options = {
       clientId: 'recur-test-away',

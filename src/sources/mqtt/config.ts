@@ -12,6 +12,7 @@ export const MQTT_SOURCE_DEFAULTS = {
   checkOrder: true,
   qos: 0,
   rejectUnauthorized: true,
+  maxUnacknowledged: 10_000,
 } as const;
 
 /** `mqtt:`, `mqtts:`, `ws:` or `wss:`, as the MQTT sink takes. */
@@ -70,6 +71,8 @@ export const mqttSourceFields = z.strictObject({
   healthyMs: z.int().nonnegative().default(MQTT_SOURCE_DEFAULTS.healthyMs),
   /** Reject frames older than, or as old as, their stream's last. @default true */
   checkOrder: z.boolean().default(MQTT_SOURCE_DEFAULTS.checkOrder),
+  /** With the ingest log: at most this many QoS 1 messages wait for their PUBACK; then reading pauses. @default 10000 */
+  maxUnacknowledged: z.int().positive().max(60_000).default(MQTT_SOURCE_DEFAULTS.maxUnacknowledged),
 });
 
 /** A persistent session is found by its client id: `clean: false` without one cannot work. */

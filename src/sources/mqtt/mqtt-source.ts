@@ -63,6 +63,8 @@ export interface MqttSourceOptions {
   checkOrder?: boolean;
   /** @default acknowledge at once */
   ack?: AckHook;
+  /** With `ack`: at most this many QoS 1 messages wait for their PUBACK; then reading pauses. @default 10000 */
+  maxUnacknowledged?: number;
   /** Timers for reconnects. @default asyncScheduler */
   scheduler?: SchedulerLike;
   /** Wall clock for the arrival time of payloads without a timestamp (made strictly increasing). @default Date.now */
@@ -126,7 +128,7 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
     let dropping = false;
 
     const client: MqttClient = connect(options.url, settings);
-    const acks = new DeferredAcks(client);
+    const acks = new DeferredAcks(client, options.maxUnacknowledged ?? DEFAULTS.maxUnacknowledged);
 
     const handle = (packet: IPublishPacket): Frame[] => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
@@ -170,8 +172,8 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
       }
       if (packet.qos === 1 && packet.messageId !== undefined) {
         // The PUBACK waits for `durable`; the next message does not (see DeferredAcks).
-        acks.hold(packet.messageId, durable, notDurable);
-        return done();
+        acks.hold(packet.messageId, durable, notDurable, done);
+        return;
       }
       durable.then(() => done(), notDurable);
     };
