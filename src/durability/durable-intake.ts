@@ -39,6 +39,11 @@ interface Restored {
   readonly sinkWrote: readonly number[];
 }
 
+/** The frame with its log position; a literal, not a spread, because it runs once per frame. */
+function withSeq(frame: Frame, seq: number): Frame {
+  return { stream: frame.stream, t: frame.t, values: frame.values, seq, cursor: frame.cursor };
+}
+
 interface Capture {
   readonly position: number;
   readonly model: Uint8Array;
@@ -226,7 +231,7 @@ export class DurableIntake {
             this.#metrics.replayed.inc();
             const frame = decodeFrame(payload);
             if (frame.cursor) this.#cursors.set(frame.cursor.source, frame.cursor.at);
-            subscriber.next({ ...frame, seq: position });
+            subscriber.next(withSeq(frame, position));
           }
           // Let the model step this chunk and the sinks take it before reading on.
           await new Promise((resolve) => setImmediate(resolve));
@@ -268,7 +273,7 @@ export class DurableIntake {
     }
     this.#track(position, this.#log.endPosition);
     if (frame.cursor) this.#cursors.set(frame.cursor.source, frame.cursor.at);
-    return { ...frame, seq: position };
+    return withSeq(frame, position);
   }
 
   /** Where `source` read to, as of the newest frame it logged (complete once `replay()` has). */

@@ -29,6 +29,8 @@ export class DeferredAcks {
   /** Ids whose PUBACK mqtt.js will still try to send itself (when told to read on): dropped, ours goes out instead. */
   readonly #fromLibrary = new Set<number>();
   readonly #maxHeld: number;
+  /** The newest link of the chain: messages held with the same durability promise join it. */
+  #group: { readonly durable: Promise<void>; readonly generation: number; readonly ids: number[] } | undefined;
   /** mqtt.js' "read on" for the message that reached `maxHeld`, with its generation. */
   #paused: { readonly generation: number; readonly readOn: () => void } | undefined;
   /** Settles in arrival order: each PUBACK waits for the one before it. */
@@ -62,6 +64,15 @@ export class DeferredAcks {
     this.#fromLibrary.add(messageId);
     if (this.#held.size < this.#maxHeld) readOn();
     else this.#paused = { generation, readOn };
+    // The messages of one socket read share one durability promise (see DurableIntake.acknowledge):
+    // they join one link of the chain instead of costing a few promises each.
+    const group = this.#group;
+    if (group && group.durable === durable && group.generation === generation) {
+      group.ids.push(messageId);
+      return;
+    }
+    const ids = [messageId];
+    this.#group = { durable, generation, ids };
     // Handled in the chain below, maybe later: keep Node from calling the rejection unhandled meanwhile.
     durable.catch(() => undefined);
     this.#chain = this.#chain.then(async () => {
@@ -73,12 +84,14 @@ export class DeferredAcks {
           onFailure(error);
         }
       }
-      if (this.#held.get(messageId) !== generation) return;
-      this.#held.delete(messageId);
-      if (this.#generation === generation && this.#client.connected) {
-        // One group commit releases many PUBACKs: let them share a write.
-        corkForThisTurn(this.#client.stream);
-        this.#send({ cmd: 'puback', messageId } as Packet);
+      if (this.#group?.ids === ids) this.#group = undefined;
+      const send = this.#generation === generation && this.#client.connected;
+      // One group commit releases many PUBACKs: let them share a write.
+      if (send) corkForThisTurn(this.#client.stream);
+      for (const id of ids) {
+        if (this.#held.get(id) !== generation) continue;
+        this.#held.delete(id);
+        if (send) this.#send({ cmd: 'puback', messageId: id } as Packet);
       }
       this.#readOnIfRoom();
     });
