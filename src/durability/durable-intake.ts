@@ -114,7 +114,10 @@ export class DurableIntake {
     );
   }
 
-  /** Opens the log (cutting off a torn tail), restores the newest good snapshot into `model`. */
+  /**
+   * Claims the folder (see lockDir), opens the log (cutting off a torn tail) and restores the
+   * newest good snapshot into `model`.
+   */
   static async open(
     options: DurabilityOptions,
     model: StreamingModel,
@@ -124,7 +127,24 @@ export class DurableIntake {
   ): Promise<DurableIntake> {
     const unlock = lockDir(options.dir);
     try {
-      const intake = await DurableIntake.#restore(options, model, sinkNames, metrics, logger);
+      const onEvent = (event: LogEvent) => DurableIntake.#report(event, metrics, logger);
+      const log = await IngestLog.open({
+        dir: join(options.dir, 'log'),
+        maxBytes: options.maxLogBytes,
+        segmentBytes: options.segmentBytes,
+        whenFull: options.whenFull,
+        commitIntervalMs: options.commitIntervalMs,
+        onEvent,
+      });
+      const store = new SnapshotStore(join(options.dir, 'snapshots'));
+      const { from, cursors } = DurableIntake.#restoreNewest(store, log.startPosition, model, metrics, logger);
+      const saved = SinkProgress.load(join(options.dir, 'progress.json'));
+      if (saved.error) logger.warn({ err: saved.error }, 'sink progress file unreadable: replayed results are all written again');
+      const sinkWrote = sinkNames.map((name) => Math.max(from, saved.positions[name] ?? 0));
+      if (sinkWrote.some((position) => position > from))
+        logger.info({ sinks: saved.positions, replayFrom: from }, 'sinks skip replayed results they already wrote');
+      const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, { from, cursors, sinkWrote });
+      intake.#updateGauges();
       intake.#unlock = unlock;
       return intake;
     } catch (error) {
@@ -133,32 +153,21 @@ export class DurableIntake {
     }
   }
 
-  static async #restore(
-    options: DurabilityOptions,
+  /** Restores the newest snapshot the log still covers and the model accepts; where replay starts, and the cursors then. */
+  static #restoreNewest(
+    store: SnapshotStore,
+    logStart: number,
     model: StreamingModel,
-    sinkNames: readonly string[],
     metrics: DurabilityMetrics,
     logger: Pino,
-  ): Promise<DurableIntake> {
-    const onEvent = (event: LogEvent) => DurableIntake.#report(event, metrics, logger);
-    const log = await IngestLog.open({
-      dir: join(options.dir, 'log'),
-      maxBytes: options.maxLogBytes,
-      segmentBytes: options.segmentBytes,
-      whenFull: options.whenFull,
-      commitIntervalMs: options.commitIntervalMs,
-      onEvent,
-    });
-    const store = new SnapshotStore(join(options.dir, 'snapshots'));
-    let from = log.startPosition;
-    let cursors: Readonly<Record<string, readonly number[]>> = {};
-    let restored = false;
-    for (const snapshot of store.newestFirst((file, error) => {
+  ): Pick<Restored, 'from' | 'cursors'> {
+    const corrupt = (file: string, error: unknown) => {
       metrics.snapshots.inc({ result: 'corrupt' });
       logger.error({ file, err: error, code: 'RECUR_E_SNAPSHOT' }, 'snapshot corrupt; falling back to the one before');
-    })) {
-      if (snapshot.meta.position < log.startPosition) {
-        logger.warn({ file: snapshot.file, position: snapshot.meta.position, logStart: log.startPosition }, 'snapshot older than the log; skipped');
+    };
+    for (const snapshot of store.newestFirst(corrupt)) {
+      if (snapshot.meta.position < logStart) {
+        logger.warn({ file: snapshot.file, position: snapshot.meta.position, logStart }, 'snapshot older than the log; skipped');
         continue;
       }
       try {
@@ -168,24 +177,12 @@ export class DurableIntake {
         logger.error({ file: snapshot.file, err: error }, 'snapshot refused by the model; falling back to the one before');
         continue;
       }
-      from = snapshot.meta.position;
-      cursors = snapshot.meta.sources ?? {};
-      restored = true;
-      metrics.snapshotPosition.set(from);
-      logger.info({ file: snapshot.file, position: from, streams: model.streamCount }, 'restored state snapshot');
-      break;
+      metrics.snapshotPosition.set(snapshot.meta.position);
+      logger.info({ file: snapshot.file, position: snapshot.meta.position, streams: model.streamCount }, 'restored state snapshot');
+      return { from: snapshot.meta.position, cursors: snapshot.meta.sources ?? {} };
     }
-    if (!restored && log.startPosition > 0) {
-      logger.warn({ logStart: log.startPosition }, 'no usable snapshot: replaying the whole log from zero state');
-    }
-    const saved = SinkProgress.load(join(options.dir, 'progress.json'));
-    if (saved.error) logger.warn({ err: saved.error }, 'sink progress file unreadable: replayed results are all written again');
-    const sinkWrote = sinkNames.map((name) => Math.max(from, saved.positions[name] ?? 0));
-    if (sinkWrote.some((position) => position > from))
-      logger.info({ sinks: saved.positions, replayFrom: from }, 'sinks skip replayed results they already wrote');
-    const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, { from, cursors, sinkWrote });
-    intake.#updateGauges();
-    return intake;
+    if (logStart > 0) logger.warn({ logStart }, 'no usable snapshot: replaying the whole log from zero state');
+    return { from: logStart, cursors: {} };
   }
 
   static #report(event: LogEvent, metrics: DurabilityMetrics, logger: Pino): void {
