@@ -20,6 +20,8 @@ export interface MosquittoServer {
   stop(): Promise<void>;
   /** Stops and starts the broker on the same port and folder: persistent sessions survive. */
   restart(): Promise<void>;
+  /** The last few KB the running broker printed (warnings and errors), for a failing test to show. */
+  output(): string;
 }
 
 export interface InfluxdServer {
@@ -161,6 +163,8 @@ async function pingOk(url: string): Promise<boolean> {
 /** One server child that can be stopped and started again on the same config (and so ports and data). */
 interface Restartable {
   readonly pid: number | undefined;
+  /** The tail of what the current (or last) child printed. */
+  output(): string;
   /** Starts the child unless it runs; resolves when `ready` answers true. */
   start(): Promise<void>;
   /** SIGTERM, SIGKILL after the grace period; nothing if it is not running. */
@@ -169,14 +173,17 @@ interface Restartable {
 
 function restartable(command: string, args: string[], dir: string, what: string, ready: () => Promise<boolean>): Restartable {
   let current: Started | undefined;
+  let last: Started | undefined;
   return {
     get pid() {
       return current?.child.pid;
     },
+    output: () => (current ?? last)?.output() ?? '',
     async start() {
       if (current) return;
       const started = launch(command, args, dir);
       current = started;
+      last = started;
       try {
         await waitReady(started, what, ready);
       } catch (error) {
@@ -207,6 +214,7 @@ export async function startMosquitto(): Promise<MosquittoServer> {
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      'log_type notice',
       // The default (1000 per client) drops QoS 1 messages beyond it while a subscriber is
       // slow or away: tests that stop recur mid-stream and the e2e bench want every one kept.
       'max_queued_messages 0',
@@ -229,6 +237,7 @@ export async function startMosquitto(): Promise<MosquittoServer> {
       await server.stop();
       await server.start();
     },
+    output: () => server.output(),
   };
 }
 

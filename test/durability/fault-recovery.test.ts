@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -88,7 +88,7 @@ shutdown: { timeoutMs: 20000 }
   }
 
   /** Waits until InfluxDB holds `n` points, then checks every one against the uninterrupted run. */
-  async function expectExactly(db: string, load: Load, recur: RecurProcess): Promise<void> {
+  async function expectExactly(db: string, load: Load, recur: RecurProcess, earlier?: RecurProcess): Promise<void> {
     const n = load.streams * load.framesPerStream;
     let seen = 0;
     try {
@@ -106,7 +106,19 @@ shutdown: { timeoutMs: 20000 }
       const metrics = text
         .split('\n')
         .filter((l) => /^recur_(frames|points|errors|sink_queue|backpressure|log|snapshot|sink_log|redelivered|replayed)/.test(l));
-      throw new Error(`${(error as Error).message}; InfluxDB holds ${seen}; metrics:\n${metrics.join('\n')}\nrecur's log ends:\n${recur.text.slice(-4000)}`);
+      const missing = await missingPoints(db, load);
+      const deadFile = join(dir, `dead-${db.slice('faults_'.length)}.jsonl`);
+      const dead = existsSync(deadFile) ? readFileSync(deadFile, 'utf8').trim().split('\n').slice(0, 5).join('\n') : 'none';
+      const before = earlier ? `\nthe earlier recur's log ends:\n${earlier.text.slice(-3000)}` : '';
+      throw new Error(
+        [
+          `${(error as Error).message}; InfluxDB holds ${seen}; missing: ${missing}`,
+          `dead letters (first 5): ${dead}`,
+          `metrics:\n${metrics.join('\n')}`,
+          `recur's log ends:\n${recur.text.slice(-4000)}${before}`,
+          `mosquitto printed:\n${mosquitto.output()}`,
+        ].join('\n'),
+      );
     }
     const answer = (await influx.query(db, 'SELECT "yhat" FROM forecast GROUP BY "stream"', { epoch: 'ms' })) as { results: { series?: Series[] }[] };
     const series = answer.results[0]?.series ?? [];
@@ -117,6 +129,20 @@ shutdown: { timeoutMs: 20000 }
     let mismatches = 0;
     for (const [key, value] of expected) if (actual.get(key) !== value) mismatches++;
     expect(mismatches).toBe(0);
+  }
+
+  /** Which points are missing, as "round k: n streams" (a failure should say where the gap is). */
+  async function missingPoints(db: string, load: Load): Promise<string> {
+    const answer = (await influx.query(db, 'SELECT "yhat" FROM forecast GROUP BY "stream"', { epoch: 'ms' })) as { results: { series?: Series[] }[] };
+    const have = new Set<string>();
+    for (const s of answer.results[0]?.series ?? []) for (const [t] of s.values) have.add(`${s.tags?.stream}@${t}`);
+    const byRound = new Map<number, number>();
+    for (let k = 0; k < load.framesPerStream; k++) {
+      for (let s = 0; s < load.streams; s++) {
+        if (!have.has(`${streamName(s)}@${load.t0 + k * load.stepMs}`)) byRound.set(k, (byRound.get(k) ?? 0) + 1);
+      }
+    }
+    return [...byRound].map(([k, n]) => `round ${k}: ${n} streams`).join(', ') || 'none';
   }
 
   async function stop(recur: RecurProcess): Promise<void> {
@@ -164,7 +190,7 @@ shutdown: { timeoutMs: 20000 }
     const second = new RecurProcess(file);
     await second.started();
     expect(await published).toBe(15_000);
-    await expectExactly(db, load, second);
+    await expectExactly(db, load, second, first);
     // The second process resumed the first one's state (a snapshot), not zero state. Whether any
     // frame was replayed or redelivered depends on where in a round the kill landed.
     expect(second.lines().some((line) => line.msg === 'restored state snapshot')).toBe(true);
