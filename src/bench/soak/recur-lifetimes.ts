@@ -13,11 +13,29 @@ export interface RecurTotals {
   redelivered: number;
   /** Rejected frames and failures (recur_errors_total). */
   errors: number;
+  /** The same, by error code: what a nonzero `errors` was. */
+  errorsByCode: Record<string, number>;
 }
 
 type Counters = Omit<RecurTotals, 'processes'>;
 
-const ZERO: Counters = { pointsWritten: 0, framesIn: 0, replayed: 0, redelivered: 0, errors: 0 };
+const ZERO: Counters = { pointsWritten: 0, framesIn: 0, replayed: 0, redelivered: 0, errors: 0, errorsByCode: {} };
+
+function byCode(samples: readonly Sample[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const sample of samples) {
+    if (sample.name !== 'recur_errors_total') continue;
+    const code = sample.labels.code ?? 'unknown';
+    counts[code] = (counts[code] ?? 0) + sample.value;
+  }
+  return counts;
+}
+
+function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const sum = { ...a };
+  for (const [code, count] of Object.entries(b)) sum[code] = (sum[code] ?? 0) + count;
+  return sum;
+}
 
 function countersOf(samples: readonly Sample[]): Counters {
   return {
@@ -26,6 +44,7 @@ function countersOf(samples: readonly Sample[]): Counters {
     replayed: metricValue(samples, 'recur_replayed_frames_total'),
     redelivered: metricValue(samples, 'recur_redelivered_frames_total'),
     errors: metricValue(samples, 'recur_errors_total'),
+    errorsByCode: byCode(samples),
   };
 }
 
@@ -35,6 +54,7 @@ const add = (a: Counters, b: Counters): Counters => ({
   replayed: a.replayed + b.replayed,
   redelivered: a.redelivered + b.redelivered,
   errors: a.errors + b.errors,
+  errorsByCode: addCounts(a.errorsByCode, b.errorsByCode),
 });
 
 /**

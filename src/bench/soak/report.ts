@@ -65,6 +65,11 @@ function thin<T>(series: readonly T[], most: number): T[] {
   return Array.from({ length: most }, (_, i) => series[Math.round((i * (series.length - 1)) / (most - 1))]);
 }
 
+const errorCodes = (counts: Readonly<Record<string, number>>) => {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? '' : ` (${entries.map(([code, count]) => `${code} ${n(count)}`).join(', ')})`;
+};
+
 export function formatSoakReport(r: SoakReport): string[] {
   const { settings } = r;
   const lines = [
@@ -72,7 +77,7 @@ export function formatSoakReport(r: SoakReport): string[] {
     '',
     `published ${n(r.published)}, written (distinct points in InfluxDB) ${n(r.written)}: ${r.lost === 0 ? 'equal' : `NOT equal, lost ${n(r.lost)}`}${r.drained ? '' : ' (drain timed out)'}`,
     `unacknowledged at stop ${n(r.unacked)}, skipped by the schedule ${n(r.skipped)}; recur exit code ${r.exitCode}`,
-    `recur: ${r.recur.processes} process(es), ${n(r.recur.pointsWritten)} points written by the sink, ${n(r.recur.replayed)} replayed, ${n(r.recur.redelivered)} redelivered, ${n(r.recur.errors)} errors`,
+    `recur: ${r.recur.processes} process(es), ${n(r.recur.pointsWritten)} points written by the sink, ${n(r.recur.replayed)} replayed, ${n(r.recur.redelivered)} redelivered, ${n(r.recur.errors)} errors${errorCodes(r.recur.errorsByCode)}`,
     '',
     `faults (${r.faults.length}):`,
     ...r.faults.map((f) => `  ${s(f.tMs).padStart(7)}  ${f.kind.padEnd(6)}  over after ${(f.durationMs / 1000).toFixed(1)} s`),
