@@ -1,39 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterMqtt } from '../../src/daemon/dead-letter-mqtt.js';
 import { startEmbeddedBroker } from '../../src/daemon/embedded-broker.js';
 import { mosquittoPub as publish } from '../helpers/mosquitto-pub.js';
-import { until } from '../helpers/recur-process.js';
+import { RecurChild, until } from '../helpers/recur-child.js';
 import { freePort, type InfluxdServer, type MosquittoServer, startInfluxd, startMosquitto } from '../helpers/servers.js';
 import { buildTfjsModel, saveToMemory } from '../helpers/tfjs-models.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = `${root}dist/cli/main.js`;
 const dir = mkdtempSync(join(tmpdir(), 'recur-bad-input-'));
 const T0 = Date.UTC(2026, 5, 1);
 const MIN = 60_000;
 const GOOD = 20;
-
-/** `recur run` as a child; its JSON log lines on stderr are kept. */
-function runRecur(pipeline: string): { child: ChildProcess; logs: () => Record<string, unknown>[] } {
-  const child = spawn(process.execPath, [cli, 'run', pipeline], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  let text = '';
-  child.stderr?.on('data', (chunk) => {
-    text += chunk;
-  });
-  const logs = () =>
-    text
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { child, logs };
-}
 
 const jsonLines = (file: string) =>
   existsSync(file)
@@ -55,7 +36,8 @@ const nanos = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
 describe('bad input on every MQTT path, beside good streams (mosquitto -> recur run -> influxd)', () => {
   let mosquitto: MosquittoServer;
   let influx: InfluxdServer;
-  let recur: ReturnType<typeof runRecur>;
+  let recur: RecurChild;
+  let httpPort: number;
   let deadTopic: MqttClient;
   const deadMessages: Record<string, unknown>[] = [];
   const deadFile = join(dir, 'dead.jsonl');
@@ -108,12 +90,12 @@ deadLetter: { file: '${deadFile}', mqtt: { topic: recur/dead-letter } }
 http: { port: 0 }
 `,
     );
-    recur = runRecur(join(dir, 'mqtt.yaml'));
-    await until(() => (recur.logs().some((l) => l.msg === 'mqtt connected') ? true : undefined), 'recur to connect');
+    recur = new RecurChild(join(dir, 'mqtt.yaml'));
+    httpPort = await recur.ready();
   }, 90_000);
 
   afterAll(async () => {
-    recur?.child.kill('SIGKILL');
+    recur?.kill();
     await deadTopic?.endAsync();
     await Promise.all([mosquitto?.stop(), influx?.dispose()]);
   });
@@ -157,22 +139,19 @@ http: { port: 0 }
     expect(deadMessages.map((m) => JSON.stringify(m)).sort()).toEqual(dead.map((m) => JSON.stringify(m)).sort());
 
     // (b) /metrics counts each code exactly, and nothing else went wrong.
-    const started = recur.logs().find((l) => l.msg === 'pipeline started');
-    const errors = await errorCounts(started?.httpPort);
+    const errors = await errorCounts(httpPort);
     const byCode: Record<string, number> = {};
     for (const b of bad) byCode[b.code] = (byCode[b.code] ?? 0) + 1;
     expect(errors).toEqual(byCode);
-    const metrics = await (await fetch(`http://127.0.0.1:${started?.httpPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     expect(metrics).toContain(`recur_dead_letters_total{target="file",outcome="kept"} ${bad.length}`);
     expect(metrics).toContain(`recur_dead_letters_total{target="mqtt",outcome="kept"} ${bad.length}`);
     expect(metrics).toContain(`recur_frames_out_total ${total}`);
   }, 60_000);
 
   it('stops on SIGTERM with exit code 0, having dead-lettered every bad message', async () => {
-    const exited = new Promise<number | null>((resolve) => recur.child.on('exit', (code) => resolve(code)));
-    recur.child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(recur.logs().find((l) => l.msg === 'pipeline stopped')).toMatchObject({ deadLettered: bad.length });
+    expect(await recur.stop()).toBe(0);
+    expect(recur.lines().find((l) => l.msg === 'pipeline stopped')).toMatchObject({ deadLettered: bad.length });
   }, 30_000);
 });
 
@@ -231,18 +210,17 @@ deadLetter: { file: '${deadFile}' }
 http: { port: 0 }
 `,
     );
-    const recur = runRecur(join(dir, 'wav.yaml'));
-    const exited = new Promise<number | null>((resolve) => recur.child.on('exit', (code) => resolve(code)));
+    const recur = new RecurChild(join(dir, 'wav.yaml'));
     try {
-      const started = await until(() => recur.logs().find((l) => l.msg === 'pipeline started'), 'the wav pipeline to start');
+      const httpPort = await recur.ready({ until: 'started' });
       const errors = await until(async () => {
-        const counts = await errorCounts(started.httpPort);
+        const counts = await errorCounts(httpPort);
         return counts.RECUR_E_WAV_CORRUPT ? counts : undefined;
       }, 'WAV_CORRUPT on /metrics');
       expect(errors).toEqual({ RECUR_E_WAV_CORRUPT: 1 });
-      expect(await exited).toBe(0);
+      expect((await recur.exited).code).toBe(0);
     } finally {
-      recur.child.kill('SIGKILL');
+      recur.kill();
     }
     const written = jsonLines(points);
     expect(written).toHaveLength(FRAMES);
@@ -252,7 +230,7 @@ http: { port: 0 }
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ code: 'RECUR_E_WAV_CORRUPT', source: 'wav', origin: join(dir, 'broken.wav') });
     expect(Buffer.from(String(dead[0].payload), dead[0].encoding as BufferEncoding)).toEqual(broken);
-    expect(recur.logs().find((l) => l.msg === 'pipeline stopped')).toMatchObject({ received: FRAMES, written: FRAMES, deadLettered: 1 });
+    expect(recur.lines().find((l) => l.msg === 'pipeline stopped')).toMatchObject({ received: FRAMES, written: FRAMES, deadLettered: 1 });
   }, 30_000);
 });
 

@@ -1,15 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mosquittoPub as publish } from '../helpers/mosquitto-pub.js';
-import { until } from '../helpers/recur-process.js';
+import { RecurChild, until } from '../helpers/recur-child.js';
 import { type InfluxdServer, type MosquittoServer, startInfluxd, startMosquitto } from '../helpers/servers.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = `${root}dist/cli/main.js`;
 const dir = mkdtempSync(join(tmpdir(), 'recur-e2e-'));
 const T0 = Date.UTC(2026, 5, 1);
 const STEPS = 20;
@@ -23,8 +19,8 @@ async function series(influx: InfluxdServer, q: string): Promise<Series[]> {
 describe('end to end: mosquitto_pub -> recur run -> influxd', () => {
   let mosquitto: MosquittoServer;
   let influx: InfluxdServer;
-  let recur: ChildProcess;
-  let logs = '';
+  let recur: RecurChild;
+  let httpPort: number;
 
   beforeAll(async () => {
     [mosquitto, influx] = await Promise.all([startMosquitto(), startInfluxd()]);
@@ -48,15 +44,12 @@ deadLetter: { file: '${join(dir, 'dead.jsonl')}' }
 http: { port: 0 }
 `,
     );
-    recur = spawn(process.execPath, [cli, 'run', join(dir, 'pipeline.yaml')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    recur.stderr?.on('data', (chunk) => {
-      logs += chunk;
-    });
-    await until(() => (logs.includes('mqtt connected') ? true : undefined), 'recur to connect');
+    recur = new RecurChild(join(dir, 'pipeline.yaml'));
+    httpPort = await recur.ready();
   }, 90_000);
 
   afterAll(async () => {
-    recur?.kill('SIGKILL');
+    recur?.kill();
     await Promise.all([mosquitto?.stop(), influx?.dispose()]);
   });
 
@@ -82,22 +75,15 @@ http: { port: 0 }
     }, 'three dead letters');
     expect(dead.map((d) => d.code).sort()).toEqual(['RECUR_E_NON_FINITE', 'RECUR_E_NOT_A_NUMBER', 'RECUR_E_PARSE_JSON']);
     // The same three on /metrics, one each, and the good frames counted in and out.
-    const started = logs
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l))
-      .find((l) => l.msg === 'pipeline started');
-    const metrics = await (await fetch(`http://127.0.0.1:${started.httpPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     for (const code of ['RECUR_E_NON_FINITE', 'RECUR_E_NOT_A_NUMBER', 'RECUR_E_PARSE_JSON']) expect(metrics).toContain(`recur_errors_total{code="${code}"} 1`);
     expect(metrics).toContain(`recur_frames_out_total ${2 * STEPS}`);
     expect(metrics).toContain('recur_sink_batch_seconds_count{sink="influx"}');
-    const health = await (await fetch(`http://127.0.0.1:${started.httpPort}/health`)).json();
+    const health = await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', pipeline: 'e2e', streams: 2 });
   }, 60_000);
 
   it('stops on SIGTERM with exit code 0', async () => {
-    const exited = new Promise<number | null>((resolve) => recur.on('exit', (code) => resolve(code)));
-    recur.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await recur.stop()).toBe(0);
   }, 30_000);
 });

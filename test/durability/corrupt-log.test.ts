@@ -10,7 +10,7 @@ import { IngestLog } from '../../src/durability/ingest-log/index.js';
 import { DurabilityMetrics } from '../../src/durability/metrics.js';
 import { SnapshotStore } from '../../src/durability/snapshot-store.js';
 import { StreamingModel } from '../../src/rnn/engine/streaming-model.js';
-import { killRecurProcesses, RecurProcess, root } from '../helpers/recur-process.js';
+import { killRecurChildren, RecurChild, root } from '../helpers/recur-child.js';
 
 /** Power loss and bit rot: the log's tail and the newest snapshot, damaged on disk before a start. */
 
@@ -52,17 +52,16 @@ durability: { dir: '${join(dir, 'state')}' }
 
 /** Starts recur on the damaged state, reads the truncation counter, stops it and counts the replayed points written. */
 async function startOn(dir: string, reason: string): Promise<{ truncations: number; written: number; logged: boolean }> {
-  const recur = new RecurProcess(join(dir, 'pipeline.yaml'));
-  const port = await recur.started();
-  const truncations = await recur.metric(port, `recur_log_truncations_total{reason="${reason}"}`);
-  recur.child.kill('SIGTERM');
-  expect((await recur.exited).code).toBe(0);
+  const recur = new RecurChild(join(dir, 'pipeline.yaml'));
+  await recur.ready();
+  const truncations = await recur.metric(`recur_log_truncations_total{reason="${reason}"}`);
+  expect(await recur.stop()).toBe(0);
   const written = readFileSync(join(dir, 'out.lp'), 'utf8').trim().split('\n').filter(Boolean).length;
   const logged = recur.lines().some((line) => line.code === 'RECUR_E_LOG_CORRUPT');
   return { truncations, written, logged };
 }
 
-afterEach(killRecurProcesses);
+afterEach(killRecurChildren);
 
 describe('a damaged ingest log at start-up', () => {
   it('the last record cut in half: detected, cut off, reported, and recur starts and replays the rest', async () => {

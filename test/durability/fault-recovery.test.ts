@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StreamingModel } from '../../src/rnn/engine/streaming-model.js';
 import { frameValue, type Load, publishLoad, streamName } from '../helpers/load-publisher.js';
-import { killRecurProcesses, RecurProcess, root, until } from '../helpers/recur-process.js';
+import { killRecurChildren, RecurChild, root, until } from '../helpers/recur-child.js';
 import { type InfluxdServer, type MosquittoServer, startInfluxd, startMosquitto } from '../helpers/servers.js';
 
 /**
@@ -33,7 +33,7 @@ async function reference(load: Load): Promise<Map<string, number>> {
   return expected;
 }
 
-afterEach(killRecurProcesses);
+afterEach(killRecurChildren);
 
 describe('durability: faults under a steady QoS 1 load (real mosquitto and influxd)', () => {
   let mosquitto: MosquittoServer;
@@ -88,7 +88,7 @@ shutdown: { timeoutMs: 20000 }
   }
 
   /** Waits until InfluxDB holds `n` points, then checks every one against the uninterrupted run. */
-  async function expectExactly(db: string, load: Load, recur: RecurProcess, earlier?: RecurProcess): Promise<void> {
+  async function expectExactly(db: string, load: Load, recur: RecurChild, earlier?: RecurChild): Promise<void> {
     const n = load.streams * load.framesPerStream;
     let seen = 0;
     try {
@@ -145,16 +145,15 @@ shutdown: { timeoutMs: 20000 }
     return [...byRound].map(([k, n]) => `round ${k}: ${n} streams`).join(', ') || 'none';
   }
 
-  async function stop(recur: RecurProcess): Promise<void> {
-    recur.child.kill('SIGTERM');
-    expect((await recur.exited).code).toBe(0);
+  async function stop(recur: RecurChild): Promise<void> {
+    expect(await recur.stop()).toBe(0);
   }
 
   it('InfluxDB away for 20 s: the results wait and are all written, with the values of a run without the outage', async () => {
     const load: Load = { streams: 100, framesPerStream: 300, roundMs: 100, t0: T0, stepMs: 1000 };
     const { file, db } = pipeline();
-    const recur = new RecurProcess(file);
-    await recur.started();
+    const recur = new RecurChild(file);
+    await recur.ready();
     const published = publishLoad(mosquitto.url, load, `pub-${run}`);
     await new Promise((r) => setTimeout(r, 5_000));
     await influx.stop();
@@ -168,8 +167,8 @@ shutdown: { timeoutMs: 20000 }
   it('mosquitto restarted under load: nothing lost', async () => {
     const load: Load = { streams: 100, framesPerStream: 150, roundMs: 100, t0: T0, stepMs: 1000 };
     const { file, db } = pipeline();
-    const recur = new RecurProcess(file);
-    await recur.started();
+    const recur = new RecurChild(file);
+    await recur.ready();
     const published = publishLoad(mosquitto.url, load, `pub-${run}`);
     await new Promise((r) => setTimeout(r, 5_000));
     await mosquitto.restart();
@@ -181,14 +180,14 @@ shutdown: { timeoutMs: 20000 }
   it('recur killed with SIGKILL mid-load and started again: exactly the points and values of an uninterrupted run', async () => {
     const load: Load = { streams: 100, framesPerStream: 150, roundMs: 100, t0: T0, stepMs: 1000 };
     const { file, db } = pipeline();
-    const first = new RecurProcess(file);
-    await first.started();
+    const first = new RecurChild(file);
+    await first.ready();
     const published = publishLoad(mosquitto.url, load, `pub-${run}`);
     await new Promise((r) => setTimeout(r, 6_000));
-    first.child.kill('SIGKILL');
+    first.kill();
     await first.exited;
-    const second = new RecurProcess(file);
-    await second.started();
+    const second = new RecurChild(file);
+    await second.ready();
     expect(await published).toBe(15_000);
     await expectExactly(db, load, second, first);
     // The second process resumed the first one's state (a snapshot), not zero state. Whether any
@@ -200,19 +199,19 @@ shutdown: { timeoutMs: 20000 }
   it('a tiny maxLogBytes with InfluxDB stopped: acknowledgements stop, /metrics says so, and everything is written after', async () => {
     const load: Load = { streams: 100, framesPerStream: 40, roundMs: 50, t0: T0, stepMs: 1000 };
     const { file, db } = pipeline(', maxLogBytes: 32768, segmentBytes: 8192');
-    const recur = new RecurProcess(file);
-    const port = await recur.started();
+    const recur = new RecurChild(file);
+    await recur.ready();
     await influx.stop();
     const published = publishLoad(mosquitto.url, load, `pub-${run}`);
-    await until(async () => ((await recur.metric(port, 'recur_backpressure{reason="log_full"}')) === 1 ? true : undefined), 'backpressure on /metrics');
+    await until(async () => ((await recur.metric('recur_backpressure{reason="log_full"}')) === 1 ? true : undefined), 'backpressure on /metrics');
     // Held back: the broker keeps what recur has not acknowledged.
     await new Promise((r) => setTimeout(r, 2_000));
-    expect(await recur.metric(port, 'recur_frames_in_total{source="mqtt"}')).toBeLessThan(4_000);
-    expect(await recur.metric(port, 'recur_log_bytes')).toBeLessThan(32768 + 8192);
+    expect(await recur.metric('recur_frames_in_total{source="mqtt"}')).toBeLessThan(4_000);
+    expect(await recur.metric('recur_log_bytes')).toBeLessThan(32768 + 8192);
     await influx.start();
     expect(await published).toBe(4_000);
     await expectExactly(db, load, recur);
-    expect(await recur.metric(port, 'recur_backpressure{reason="log_full"}')).toBe(0);
+    expect(await recur.metric('recur_backpressure{reason="log_full"}')).toBe(0);
     await stop(recur);
   }, 120_000);
 });

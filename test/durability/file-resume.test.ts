@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StreamingModel } from '../../src/rnn/engine/streaming-model.js';
-import { killRecurProcesses, RecurProcess, root, until } from '../helpers/recur-process.js';
+import { killRecurChildren, RecurChild, root, until } from '../helpers/recur-child.js';
 import { type InfluxdServer, startInfluxd } from '../helpers/servers.js';
 
 /**
@@ -23,7 +23,7 @@ const value = (s: number, k: number) => (Math.sin(k / 9 + s) + 0.05 * s).toFixed
 
 type Series = { tags?: Record<string, string>; values: [string, number][] };
 
-afterEach(killRecurProcesses);
+afterEach(killRecurChildren);
 
 describe('durability: a file source resumes after a crash (real influxd)', () => {
   let influx: InfluxdServer;
@@ -73,13 +73,13 @@ durability: { dir: '${join(dir, 'state')}', snapshotEverySeconds: 1 }
   }
 
   it('SIGKILL part-way, started again: reads on from the logged cursor and writes exactly the uninterrupted forecasts', async () => {
-    const first = new RecurProcess(pipeline);
-    const port = await first.started(false);
-    await until(async () => ((await first.metric(port, 'recur_frames_in_total{source="file"}')) >= 1000 ? true : undefined), '1000 frames read');
-    first.child.kill('SIGKILL');
+    const first = new RecurChild(pipeline);
+    await first.ready({ until: 'started' });
+    await until(async () => ((await first.metric('recur_frames_in_total{source="file"}')) >= 1000 ? true : undefined), '1000 frames read');
+    first.kill();
     await first.exited;
 
-    const second = new RecurProcess(pipeline);
+    const second = new RecurChild(pipeline);
     expect((await second.exited).code).toBe(0); // the file ends, so the pipeline does
     const lines = second.lines();
     // One frame per line after the header: the cursor's line was the last one logged.

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RecurChild } from '../../testing/recur-child.js';
 import type { InfluxdServer, MosquittoServer } from '../../testing/servers.js';
 import { writeBenchPipeline } from './pipeline-files.js';
 import { CpuMeter, RssSampler } from './proc-stats.js';
 import { diffBuckets, histogramOf, metricValue, quantileOf, type Sample } from './prometheus.js';
 import { type Publisher, startPublisher } from './publisher-process.js';
-import { type RecurProcess, startRecur } from './recur-process.js';
 import type { E2eRun } from './report.js';
 
 export interface RunSettings {
@@ -56,7 +56,7 @@ async function countStored(influx: InfluxdServer, database: string): Promise<num
 /** A run's processes and where it reports progress. */
 interface Run {
   settings: RunSettings;
-  recur: RecurProcess;
+  recur: RecurChild;
   publisher: Publisher;
   progress: (p: RunProgress) => void;
 }
@@ -126,10 +126,11 @@ export async function runOnce(settings: RunSettings, servers: Servers, index: nu
   const { mosquitto, influx } = servers;
   const pipeline = writeBenchPipeline(dir, { ...settings, brokerUrl: mosquitto.url, influxUrl: influx.url, database, prefix });
   progress({ phase: 'starting', elapsed: 0, published: 0, written: 0 });
-  let recur: RecurProcess | undefined;
+  let recur: RecurChild | undefined;
   let publisher: Publisher | undefined;
   try {
-    recur = await startRecur(pipeline, dir, settings.nodeArgs);
+    recur = new RecurChild(pipeline, { cwd: dir, nodeArgs: settings.nodeArgs, logLevel: 'debug' });
+    await recur.ready({ until: 'subscribed' });
     const { streams, rate, qos } = settings;
     publisher = await startPublisher({ url: mosquitto.url, streams, rate, rampSeconds: settings.warmup / 2, qos, prefix });
     const run: Run = { settings, recur, publisher, progress };

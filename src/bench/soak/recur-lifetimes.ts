@@ -1,5 +1,5 @@
+import { RecurChild } from '../../testing/recur-child.js';
 import { metricValue, type Sample } from '../e2e/prometheus.js';
-import { type RecurProcess, startRecur } from '../e2e/recur-process.js';
 
 /** Counters summed over every recur process of a soak run (Prometheus counters restart at 0 with each process). */
 export interface RecurTotals {
@@ -63,7 +63,7 @@ const add = (a: Counters, b: Counters): Counters => ({
  * scraped, just before the kill.
  */
 export class RecurLifetimes {
-  #current: RecurProcess;
+  #current: RecurChild;
   #segment = 0;
   #past: Counters = ZERO;
   #last: Counters = ZERO;
@@ -72,7 +72,7 @@ export class RecurLifetimes {
   #restarting = false;
 
   private constructor(
-    first: RecurProcess,
+    first: RecurChild,
     readonly pipeline: string,
     readonly cwd: string,
     readonly logFile: string,
@@ -81,7 +81,14 @@ export class RecurLifetimes {
   }
 
   static async start(pipeline: string, cwd: string, logFile: string): Promise<RecurLifetimes> {
-    return new RecurLifetimes(await startRecur(pipeline, cwd, [], logFile), pipeline, cwd, logFile);
+    return new RecurLifetimes(await RecurLifetimes.#startChild(pipeline, cwd, logFile), pipeline, cwd, logFile);
+  }
+
+  /** Resolves once its MQTT source is subscribed (debug log): frames published earlier would be lost to a clean session. */
+  static async #startChild(pipeline: string, cwd: string, logFile: string): Promise<RecurChild> {
+    const recur = new RecurChild(pipeline, { cwd, logFile, logLevel: 'debug' });
+    await recur.ready({ until: 'subscribed' });
+    return recur;
   }
 
   get pid(): number {
@@ -125,7 +132,7 @@ export class RecurLifetimes {
     this.#last = ZERO;
     this.#problems.push(...old.problems.slice(0, 5));
     try {
-      this.#current = await startRecur(this.pipeline, this.cwd, [], this.logFile);
+      this.#current = await RecurLifetimes.#startChild(this.pipeline, this.cwd, this.logFile);
       this.#segment++;
     } finally {
       this.#restarting = false;
