@@ -37,10 +37,11 @@ export const ErrorCodes = {
   DUPLICATE_TIMESTAMP: 'RECUR_E_DUPLICATE_TIMESTAMP',
   /** A payload exceeds the configured maximum size. */
   PAYLOAD_TOO_LARGE: 'RECUR_E_PAYLOAD_TOO_LARGE',
-  /** A message arrived on a topic no device claims. */
+  /**
+   * A message arrived on a topic no device claims: the "unknown device" of the reliability
+   * contract, since a device is known by the topics it publishes on (payloads name no device).
+   */
   UNKNOWN_TOPIC: 'RECUR_E_UNKNOWN_TOPIC',
-  /** A payload names a device the configuration does not know. */
-  UNKNOWN_DEVICE: 'RECUR_E_UNKNOWN_DEVICE',
   /** A WAV file or chunk cannot be decoded (broken header, truncated data, unsupported encoding). */
   WAV_CORRUPT: 'RECUR_E_WAV_CORRUPT',
   /** A source's connection or child process failed (retried with backoff). */

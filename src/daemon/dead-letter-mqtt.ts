@@ -1,11 +1,13 @@
 import { connect, type MqttClient } from 'mqtt';
-import { redactUrl } from '../sources/mqtt/credentials.js';
+import { type BrokerAccess, brokerAccessOptions, redactUrl } from '../sources/mqtt/credentials.js';
 import type { Logger } from '../sources/types.js';
 import type { DeadLetter, DeadLetterOutcome } from './dead-letter.js';
 
 export interface DeadLetterMqttOptions {
   /** `mqtt://host:1883`. */
   url: string;
+  /** Credentials and TLS files. @default none */
+  access?: BrokerAccess;
   topic: string;
   /** 1: a record counts as kept only once the broker acknowledged it. */
   qos: 0 | 1;
@@ -40,7 +42,11 @@ export class DeadLetterMqtt implements DeadLetter {
     this.#log = options.log ?? (() => {});
     const where = redactUrl(options.url);
     // One publisher without subscriptions: mqtt.js' own fixed-period reconnect is enough here.
-    this.#client = connect(options.url, { clientId: `recur-dead-letter-${Math.random().toString(16).slice(2, 10)}`, reconnectPeriod: 1_000 });
+    this.#client = connect(options.url, {
+      clientId: `recur-dead-letter-${Math.random().toString(16).slice(2, 10)}`,
+      reconnectPeriod: 1_000,
+      ...brokerAccessOptions(options.access ?? {}),
+    });
     // One line per outage, not one per failed reconnect.
     let away = false;
     this.#client.on('connect', () => {

@@ -1,9 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /**
  * Real servers for tests and `recur bench e2e`: mosquitto and influxd on free loopback ports,
@@ -198,15 +201,25 @@ function restartable(command: string, args: string[], dir: string, what: string,
   };
 }
 
-export async function startMosquitto(): Promise<MosquittoServer> {
+export interface MosquittoOptions {
+  /** user -> password: anonymous clients are then refused. @default anyone may connect */
+  readonly users?: Readonly<Record<string, string>>;
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoServer> {
   const dir = await tempFolder('recur-mosquitto-');
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
+  const passwords = join(dir, 'passwords');
+  const users = Object.entries(options.users ?? {});
+  for (const [user, password] of users) {
+    await run('/usr/bin/mosquitto_passwd', [...(existsSync(passwords) ? [] : ['-c']), '-b', passwords, user, password]);
+  }
   await writeFile(
     config,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(users.length > 0 ? ['allow_anonymous false', `password_file ${passwords}`] : ['allow_anonymous true']),
       // Started as root, mosquitto drops to user 'mosquitto', which cannot write our temp folder.
       `user ${userInfo().username}`,
       'persistence true',

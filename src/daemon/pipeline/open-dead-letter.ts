@@ -21,11 +21,15 @@ export function openDeadLetter(config: PipelineConfig, prepared: PreparedSources
   if (file !== false) targets.push(new DeadLetterFile(resolve(baseDir, file), outcome('file')));
   if (mqtt) {
     const url = mqtt.url ?? prepared.brokerUrl;
+    const ownAccess = mqtt.username !== undefined || mqtt.password !== undefined || mqtt.tls !== undefined;
+    // The source's broker by default: then also its credentials and TLS files.
+    const access = ownAccess ? { username: mqtt.username, password: mqtt.password, tls: mqtt.tls } : mqtt.url === undefined ? prepared.brokerAccess : undefined;
     if (!url) throw new RecurError('RECUR_E_CONFIG', 'deadLetter.mqtt: expected a url, or an mqtt source whose broker it defaults to, received neither');
     refuseLoop(mqtt.topic, url, config, prepared);
     targets.push(
       new DeadLetterMqtt({
         url,
+        access,
         topic: mqtt.topic,
         qos: mqtt.qos,
         onOutcome: outcome('mqtt'),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Logger as Pino } from 'pino';
+import type { BrokerAccess } from '../../sources/mqtt/credentials.js';
 import { type DeviceConfig, deviceBinding, deviceSchema } from '../config/device-schema.js';
 import { loadYamlFile } from '../config/load-yaml.js';
 import { startEmbeddedBroker } from '../embedded-broker.js';
@@ -10,6 +11,8 @@ export interface PreparedSources {
   readonly options: Record<string, unknown>[];
   /** The URL of the first MQTT source's broker (the embedded one when none was named). */
   readonly brokerUrl: string | undefined;
+  /** The first MQTT source's credentials and TLS files, for other clients of the same broker. */
+  readonly brokerAccess: BrokerAccess | undefined;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,7 @@ export function loadDevice(path: string, baseDir: string): DeviceConfig {
 export async function prepareSources(config: PipelineConfig, baseDir: string, log: Pino): Promise<PreparedSources> {
   let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
   let brokerUrl: string | undefined;
+  let brokerAccess: BrokerAccess | undefined;
   const options: Record<string, unknown>[] = [];
   for (const source of config.sources) {
     const opts: Record<string, unknown> = { ...source.options };
@@ -38,9 +42,12 @@ export async function prepareSources(config: PipelineConfig, baseDir: string, lo
         opts.url = embedded.url;
         log.info({ url: embedded.url }, 'no broker named: started the embedded MQTT broker');
       }
-      brokerUrl ??= opts.url as string;
+      if (brokerUrl === undefined) {
+        brokerUrl = opts.url as string;
+        brokerAccess = { username: opts.username, password: opts.password, tls: opts.tls } as BrokerAccess;
+      }
     }
     options.push(opts);
   }
-  return { options, brokerUrl, close: async () => embedded?.close() };
+  return { options, brokerUrl, brokerAccess, close: async () => embedded?.close() };
 }

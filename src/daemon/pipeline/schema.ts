@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretSchema, tlsSchema } from '../../sources/mqtt/config.js';
 import { pipelineSourceSchema } from './source-schema.js';
 
 const sinkTypes = ['influx', 'mqtt', 'file', 'stdout'] as const;
@@ -43,6 +44,10 @@ export const pipelineSchema = z.strictObject({
           url: z.string().min(1).optional(),
           topic: z.string().min(1).default('recur/dead-letter'),
           qos: z.union([z.literal(0), z.literal(1)]).default(1),
+          /** Credentials and TLS files. @default none set and no url: the first MQTT source's (same broker); else none */
+          username: secretSchema.optional(),
+          password: secretSchema.optional(),
+          tls: tlsSchema.optional(),
         })
         .optional(),
     })

@@ -28,7 +28,17 @@ export const mqttBindingSchema = z.strictObject({
 });
 
 /** `Secret`: read from an environment variable or a file, never written in the config. */
-const secretSchema = z.union([z.strictObject({ env: nonEmpty }), z.strictObject({ file: nonEmpty })]);
+export const secretSchema = z.union([z.strictObject({ env: nonEmpty }), z.strictObject({ file: nonEmpty })]);
+
+/** `BrokerAccess.tls`: PEM files. */
+export const tlsSchema = z.strictObject({
+  /** @default the system's CAs */
+  ca: nonEmpty.optional(),
+  cert: nonEmpty.optional(),
+  key: nonEmpty.optional(),
+  /** @default true */
+  rejectUnauthorized: z.boolean().default(MQTT_SOURCE_DEFAULTS.rejectUnauthorized),
+});
 
 /**
  * The MQTT source's options without the cross-key check, for schemas that replace a key (the
@@ -52,16 +62,7 @@ export const mqttSourceFields = z.strictObject({
   /** @default 10000 */
   connectTimeoutMs: z.int().positive().default(MQTT_SOURCE_DEFAULTS.connectTimeoutMs),
   /** PEM files for TLS; the URL's scheme must be mqtts. */
-  tls: z
-    .strictObject({
-      /** @default the system's CAs */
-      ca: nonEmpty.optional(),
-      cert: nonEmpty.optional(),
-      key: nonEmpty.optional(),
-      /** @default true */
-      rejectUnauthorized: z.boolean().default(MQTT_SOURCE_DEFAULTS.rejectUnauthorized),
-    })
-    .optional(),
+  tls: tlsSchema.optional(),
   /** `{ env: NAME }` or `{ file: path }`: read at connect time, never logged. */
   username: secretSchema.optional(),
   password: secretSchema.optional(),

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
 import { RecurError } from '../../errors.js';
+import { MQTT_SOURCE_DEFAULTS } from './config.js';
 
 /** Where a secret is read from: never the configuration file itself, so it is not committed or logged. */
 export type Secret = { readonly env: string } | { readonly file: string };
@@ -39,4 +41,25 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparsable url)';
   }
+}
+
+/** Who a client is to the broker and how it checks the broker: shared by the MQTT source and the dead-letter topic. */
+export interface BrokerAccess {
+  readonly username?: Secret;
+  readonly password?: Secret;
+  /** PEM files; the URL's scheme must be mqtts. */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
+}
+
+/** The mqtt.js connect options for `access`: secrets and TLS files read now, so a wrong path fails at start. */
+export function brokerAccessOptions(access: BrokerAccess): Pick<IClientOptions, 'username' | 'password' | 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> {
+  const { tls } = access;
+  return {
+    ...(access.username ? { username: readSecret(access.username, 'mqtt username') } : {}),
+    ...(access.password ? { password: readSecret(access.password, 'mqtt password') } : {}),
+    ...(tls?.ca ? { ca: readTlsFile(tls.ca, 'mqtt tls.ca') } : {}),
+    ...(tls?.cert ? { cert: readTlsFile(tls.cert, 'mqtt tls.cert') } : {}),
+    ...(tls?.key ? { key: readTlsFile(tls.key, 'mqtt tls.key') } : {}),
+    ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized ?? MQTT_SOURCE_DEFAULTS.rejectUnauthorized } : {}),
+  };
 }

@@ -9,7 +9,7 @@ import { rejectedOf } from '../rejected.js';
 import type { SourceContext } from '../types.js';
 import { MQTT_SOURCE_DEFAULTS as DEFAULTS } from './config.js';
 import { corkAcksPerRead } from './cork-acks.js';
-import { readSecret, readTlsFile, redactUrl, type Secret } from './credentials.js';
+import { brokerAccessOptions, redactUrl, type Secret } from './credentials.js';
 import { DeferredAcks } from './deferred-acks.js';
 import { type MqttBinding, MqttRouter } from './router.js';
 
@@ -81,7 +81,6 @@ function clientOptions(options: MqttSourceOptions): IClientOptions {
       'mqtt source: expected a fixed clientId with clean: false (a persistent session is found by its client id), received none',
     );
   }
-  const tls = options.tls;
   return {
     protocolVersion: options.protocolVersion ?? DEFAULTS.protocolVersion,
     clientId: options.clientId ?? `recur-${Math.random().toString(16).slice(2, 10)}`,
@@ -94,12 +93,7 @@ function clientOptions(options: MqttSourceOptions): IClientOptions {
     ...(options.protocolVersion === 5 && persistent
       ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? DEFAULTS.sessionExpirySeconds } }
       : {}),
-    ...(options.username ? { username: readSecret(options.username, 'mqtt username') } : {}),
-    ...(options.password ? { password: readSecret(options.password, 'mqtt password') } : {}),
-    ...(tls?.ca ? { ca: readTlsFile(tls.ca, 'mqtt tls.ca') } : {}),
-    ...(tls?.cert ? { cert: readTlsFile(tls.cert, 'mqtt tls.cert') } : {}),
-    ...(tls?.key ? { key: readTlsFile(tls.key, 'mqtt tls.key') } : {}),
-    ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized ?? DEFAULTS.rejectUnauthorized } : {}),
+    ...brokerAccessOptions(options),
   };
 }
 
