@@ -6,6 +6,7 @@ import type { Frame } from '../frame.js';
 import type { Point } from '../point.js';
 import type { StreamingModel } from '../rnn/engine/streaming-model.js';
 import { lockDir } from './dir-lock.js';
+import { EvictedStreams } from './evicted-streams.js';
 import { decodeFrame, encodeFrame, IngestLog, type LogEvent, type WhenFull } from './ingest-log/index.js';
 import { HEADER_BYTES } from './ingest-log/record.js';
 import type { DurabilityMetrics } from './metrics.js';
@@ -35,6 +36,8 @@ interface Restored {
   /** Replay starts here: the snapshot's position (or the log's start without one). */
   readonly from: number;
   readonly cursors: Readonly<Record<string, readonly number[]>>;
+  /** Streams evicted for idleness before the snapshot, with their last stepped timestamps. */
+  readonly evicted: Readonly<Record<string, number>>;
   /** Each sink's saved progress, by sink index: replayed results below it are not written again. */
   readonly sinkWrote: readonly number[];
 }
@@ -48,8 +51,12 @@ interface Capture {
   readonly position: number;
   readonly model: Uint8Array;
   readonly sources: Record<string, readonly number[]>;
+  readonly evicted: Record<string, number>;
   readonly takenAt: string;
 }
+
+/** Evicted streams whose last timestamp is remembered (see EvictedStreams): about 100 bytes each. */
+const MAX_EVICTED_STREAMS = 100_000;
 
 /**
  * The daemon's reliability contract in one place: every accepted frame is appended to the ingest
@@ -84,6 +91,7 @@ export class DurableIntake {
   readonly #cursors: Map<string, readonly number[]>;
   readonly #sinkProgress: SinkProgress;
   readonly #sinkWrote: readonly number[];
+  readonly #evicted: EvictedStreams;
   #unlock: () => void = () => {};
 
   private constructor(
@@ -107,6 +115,7 @@ export class DurableIntake {
     this.replayFrom = from;
     this.#cursors = new Map(Object.entries(restored.cursors));
     this.#sinkWrote = restored.sinkWrote;
+    this.#evicted = new EvictedStreams(MAX_EVICTED_STREAMS, () => metrics.evictedForgotten.inc(), restored.evicted);
     this.#modelMark = new Watermark(from);
     this.#sinkMarks = sinkNames.map(() => new Watermark(from));
     this.#sinkProgress = new SinkProgress(join(options.dir, 'progress.json'), PROGRESS_EVERY_MS, (error) =>
@@ -137,13 +146,13 @@ export class DurableIntake {
         onEvent,
       });
       const store = new SnapshotStore(join(options.dir, 'snapshots'));
-      const { from, cursors } = DurableIntake.#restoreNewest(store, log.startPosition, model, metrics, logger);
+      const { from, cursors, evicted } = DurableIntake.#restoreNewest(store, log.startPosition, model, metrics, logger);
       const saved = SinkProgress.load(join(options.dir, 'progress.json'));
       if (saved.error) logger.warn({ err: saved.error }, 'sink progress file unreadable: replayed results are all written again');
       const sinkWrote = sinkNames.map((name) => Math.max(from, saved.positions[name] ?? 0));
       if (sinkWrote.some((position) => position > from))
         logger.info({ sinks: saved.positions, replayFrom: from }, 'sinks skip replayed results they already wrote');
-      const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, { from, cursors, sinkWrote });
+      const intake = new DurableIntake(log, store, model, options, sinkNames, metrics, logger, { from, cursors, evicted, sinkWrote });
       intake.#updateGauges();
       intake.#unlock = unlock;
       return intake;
@@ -154,13 +163,7 @@ export class DurableIntake {
   }
 
   /** Restores the newest snapshot the log still covers and the model accepts; where replay starts, and the cursors then. */
-  static #restoreNewest(
-    store: SnapshotStore,
-    logStart: number,
-    model: StreamingModel,
-    metrics: DurabilityMetrics,
-    logger: Pino,
-  ): Pick<Restored, 'from' | 'cursors'> {
+  static #restoreNewest(store: SnapshotStore, logStart: number, model: StreamingModel, metrics: DurabilityMetrics, logger: Pino): Omit<Restored, 'sinkWrote'> {
     const corrupt = (file: string, error: unknown) => {
       metrics.snapshots.inc({ result: 'corrupt' });
       logger.error({ file, err: error, code: 'RECUR_E_SNAPSHOT' }, 'snapshot corrupt; falling back to the one before');
@@ -179,10 +182,10 @@ export class DurableIntake {
       }
       metrics.snapshotPosition.set(snapshot.meta.position);
       logger.info({ file: snapshot.file, position: snapshot.meta.position, streams: model.streamCount }, 'restored state snapshot');
-      return { from: snapshot.meta.position, cursors: snapshot.meta.sources ?? {} };
+      return { from: snapshot.meta.position, cursors: snapshot.meta.sources ?? {}, evicted: snapshot.meta.evicted ?? {} };
     }
     if (logStart > 0) logger.warn({ logStart }, 'no usable snapshot: replaying the whole log from zero state');
-    return { from: logStart, cursors: {} };
+    return { from: logStart, cursors: {}, evicted: {} };
   }
 
   static #report(event: LogEvent, metrics: DurabilityMetrics, logger: Pino): void {
@@ -247,7 +250,11 @@ export class DurableIntake {
    * before a restart (acknowledged, not stepped again).
    */
   admit(frame: Frame): Frame | undefined {
-    const last = this.#model.lastTimestamp(frame.stream);
+    let last = this.#model.lastTimestamp(frame.stream);
+    if (last === undefined && this.#evicted.size > 0) {
+      last = this.#evicted.lastTimestamp(frame.stream);
+      if (last !== undefined && frame.t > last) this.#evicted.returned(frame.stream);
+    }
     if (last !== undefined && frame.t <= last) {
       this.#metrics.redelivered.inc();
       return undefined;
@@ -360,6 +367,11 @@ export class DurableIntake {
     for (const wake of waiters) wake();
   }
 
+  /** The model evicted `stream` for idleness: its last timestamp is remembered, so a late redelivery is not stepped again. */
+  evicted(stream: string, lastT: number | undefined): void {
+    if (lastT !== undefined) this.#evicted.remember(stream, lastT);
+  }
+
   /** The model stepped this frame (its state now reflects it). */
   stepped(frame: Frame): void {
     if (frame.seq !== undefined) this.#modelMark.finish(frame.seq);
@@ -420,7 +432,13 @@ export class DurableIntake {
     const position = this.#modelMark.value;
     const committed = this.#store.positions()[0];
     if (committed !== undefined && position <= committed) return;
-    this.#capture = { position, model: this.#model.snapshot(), sources: Object.fromEntries(this.#cursors), takenAt: new Date().toISOString() };
+    this.#capture = {
+      position,
+      model: this.#model.snapshot(),
+      sources: Object.fromEntries(this.#cursors),
+      evicted: this.#evicted.toRecord(),
+      takenAt: new Date().toISOString(),
+    };
   }
 
   /** Writes the captured snapshot once every sink has written everything below its position and the log is durable there. */
@@ -431,7 +449,10 @@ export class DurableIntake {
     if (this.#sinkMarks.some((mark) => mark.value < capture.position)) return;
     this.#capture = undefined;
     try {
-      this.#store.save({ position: capture.position, sinks: this.#sinkPositions(), sources: capture.sources, takenAt: capture.takenAt }, capture.model);
+      this.#store.save(
+        { position: capture.position, sinks: this.#sinkPositions(), sources: capture.sources, evicted: capture.evicted, takenAt: capture.takenAt },
+        capture.model,
+      );
     } catch (error) {
       this.#metrics.snapshots.inc({ result: 'failed' });
       this.#logger.error({ err: error }, 'state snapshot not written; the log is kept from the previous one');

@@ -15,6 +15,7 @@ export class DurabilityMetrics {
   readonly redelivered: Counter;
   readonly refused: Counter;
   readonly skipped: Counter;
+  readonly evictedForgotten: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -65,6 +66,11 @@ export class DurabilityMetrics {
     this.refused = new Counter({
       name: 'recur_log_refused_frames_total',
       help: 'Frames not taken because the log was past its hard ceiling (MQTT QoS 1: redelivered later; QoS 0: lost)',
+      registers,
+    });
+    this.evictedForgotten = new Counter({
+      name: 'recur_evicted_streams_forgotten_total',
+      help: 'Evicted streams whose last timestamp was forgotten (more than 100,000 remembered): a late redelivery for one would be stepped again',
       registers,
     });
     this.skipped = new Counter({

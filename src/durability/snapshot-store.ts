@@ -12,6 +12,8 @@ export interface SnapshotMeta {
   readonly sinks: Readonly<Record<string, number>>;
   /** Each replayable source's read cursor at `position` (absent in snapshots before cursors existed). */
   readonly sources?: Readonly<Record<string, readonly number[]>>;
+  /** Streams evicted for idleness, with their last stepped timestamps (absent in older snapshots). */
+  readonly evicted?: Readonly<Record<string, number>>;
   /** Wall-clock time of the capture (ISO 8601). */
   readonly takenAt: string;
 }

@@ -92,6 +92,31 @@ describe('DurableIntake across restarts', () => {
     await first.intake.close();
   });
 
+  it('remembers the last timestamp of a stream evicted for idleness, across a restart: a late redelivery is not stepped again', async () => {
+    const opts = options();
+    let now = 0;
+    const first = await open(opts, smallModel({ now: () => now }));
+    const logged = await take(first.intake, first.model, [0, 1, 2, 3].map(frame)); // s0 at 1000, 1002; s1 at 1001, 1003
+    first.intake.written(0, logged);
+    now = 10_000;
+    expect(first.model.evictIdle(5_000, (stream, lastT) => first.intake.evicted(stream, lastT))).toBe(2);
+    expect(first.model.has('s0')).toBe(false);
+    // The broker, back after a long outage, redelivers a message whose PUBACK was held: not stepped again.
+    expect(first.intake.admit(frame(2))).toBeUndefined();
+    expect((await first.metrics.redelivered.get()).values[0].value).toBe(1);
+    await first.intake.close(); // the shutdown snapshot keeps the evicted streams' timestamps
+
+    const second = await open(opts, smallModel({ now: () => now }));
+    expect(second.intake.admit(frame(3))).toBeUndefined(); // s1 at 1003: stepped before the restart
+    const back = second.intake.admit(frame(5)); // s1 at 1005: new, and s1 is live again
+    expect(back?.t).toBe(1005);
+    second.model.step([back!.stream], back!.values, [back!.t]);
+    second.intake.stepped(back!);
+    expect(second.intake.admit(frame(1))).toBeUndefined(); // s1 at 1001: the model knows s1 again
+    expect(second.intake.admit(frame(4))?.t).toBe(1004); // s0 at 1004 follows its remembered 1002
+    await second.intake.close();
+  });
+
   it('refuses a folder a live process holds, with RECUR_E_DIR_LOCKED, and frees it at close', async () => {
     const opts = options();
     const first = await open(opts);

@@ -130,7 +130,9 @@ export async function startPipeline(config: PipelineConfig, baseDir: string, log
   );
   const evictEvery = Math.min(config.model.idleEvictMs, 60_000);
   const evictTimer = setInterval(() => {
-    const evicted = model.evictIdle(config.model.idleEvictMs);
+    // With the log, each evicted stream's last timestamp is kept: a broker back after a long
+    // outage redelivers messages whose PUBACK was held, and those frames were stepped already.
+    const evicted = model.evictIdle(config.model.idleEvictMs, intake ? (stream, lastT) => intake.evicted(stream, lastT) : undefined);
     if (evicted > 0) log.info({ evicted }, 'evicted idle streams');
     metrics.liveStreams.set(model.streamCount);
   }, evictEvery);

@@ -91,11 +91,12 @@ export class StatePool {
     return this.#slots.entries();
   }
 
-  /** Frees every slot whose stream was last stepped before `cutoff`; returns how many. */
-  releaseOlderThan(cutoff: number): number {
+  /** Frees every slot whose stream was last stepped before `cutoff`, telling `onRelease` first; returns how many. */
+  releaseOlderThan(cutoff: number, onRelease?: (stream: string, slot: number) => void): number {
     let released = 0;
-    for (const [, slot] of this.#slots) {
+    for (const [stream, slot] of this.#slots) {
       if (this.#lastSeen[slot] < cutoff) {
+        onRelease?.(stream, slot);
         this.release(slot);
         released++;
       }

@@ -196,9 +196,18 @@ export class StreamingModel {
     return true;
   }
 
-  /** Forgets every stream not stepped in the last `idleMs` milliseconds; returns how many. */
-  evictIdle(idleMs: number): number {
-    return this.#pool.releaseOlderThan(this.#now() - idleMs);
+  /**
+   * Forgets every stream not stepped in the last `idleMs` milliseconds; returns how many.
+   * `onEvict` hears each one with its last frame timestamp (undefined when steps carried none).
+   */
+  evictIdle(idleMs: number, onEvict?: (stream: string, lastT: number | undefined) => void): number {
+    const tell = onEvict
+      ? (stream: string, slot: number) => {
+          const t = this.#pool.lastT(slot);
+          onEvict(stream, Number.isNaN(t) ? undefined : t);
+        }
+      : undefined;
+    return this.#pool.releaseOlderThan(this.#now() - idleMs, tell);
   }
 
   has(stream: string): boolean {
