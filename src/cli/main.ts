@@ -48,7 +48,8 @@ The pipeline file (checked first, as \`recur validate\` does) names:
   model        a TensorFlow.js layers model folder; kernel js | wasm | auto
   head         forecast: one point per frame at the frame's timestamp
   sinks        influx, mqtt, file, stdout, each with batchSize and flushMs
-  deadLetter   file (default .recur/dead-letter.jsonl) and/or an MQTT topic
+  deadLetter   file (default .recur/dead-letter.jsonl) and/or an MQTT topic (by default on the
+               first MQTT source's broker, with its credentials and TLS files)
   http         { port } for /health and Prometheus /metrics (port 0: any free port, logged)
   durability   { dir, maxLogBytes, whenFull, snapshotEverySeconds, ... }: ingest log, QoS 1
                acknowledged after fsync, snapshots, replay after a crash; file and wav sources
