@@ -30,7 +30,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 
 /** Events a source counts: the daemon maps them to metrics. */
-export type SourceCounter = 'restarts' | 'stalls' | 'reconnects' | 'disconnects';
+export type SourceCounter = 'restarts' | 'stalls' | 'reconnects' | 'disconnects' | 'repeats';
 
 /** What every source factory is handed besides its own options. */
 export interface SourceContext {

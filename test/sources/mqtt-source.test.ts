@@ -27,7 +27,7 @@ async function publish(topic: string, lines: string[], qos: 0 | 1 = 1): Promise<
 function harness(options: Omit<MqttSourceOptions, 'url'>) {
   const frames: Frame[] = [];
   const rejected: Rejected[] = [];
-  const counts: Record<SourceCounter, number> = { restarts: 0, stalls: 0, reconnects: 0, disconnects: 0 };
+  const counts: Record<SourceCounter, number> = { restarts: 0, stalls: 0, reconnects: 0, disconnects: 0, repeats: 0 };
   const logs: { level: LogLevel; message: string; fields?: Record<string, unknown> }[] = [];
   const subscription: Subscription = mqttSource(
     { url: broker.url, backoff: { initialMs: 100, maxMs: 500 }, ...options },
@@ -51,9 +51,9 @@ describe('mqttSource', () => {
     try {
       await h.subscribed();
       const good = Array.from({ length: 20 }, (_, i) => `{"ts": ${1000 + i}, "c": ${i / 2}}`);
-      const bad = ['{"ts": 1, "c": "hot"}', '{"ts": 2', '{"ts": 3}', '{"ts": 4, "c": 1e40}', '{"ts": 5, "c": 1}', '{"ts": 5, "c": 2}'];
+      const bad = ['{"ts": 1, "c": "hot"}', '{"ts": 2', '{"ts": 3}', '{"ts": 4, "c": 1e40}', '{"ts": 5, "c": 1}', '{"ts": 5, "c": 2}', '{"ts": 5, "c": 1}'];
       await Promise.all([publish('plant/a/temp', good), publish('plant/b/temp', bad)]);
-      await waitFor(() => h.frames.length >= 21 && h.rejected.length >= 5, 'all messages');
+      await waitFor(() => h.frames.length >= 21 && h.rejected.length >= 5 && h.counts.repeats >= 1, 'all messages');
       const a = h.frames.filter((f) => f.stream === 'a');
       expect(a.map((f) => f.t)).toEqual(good.map((_, i) => 1000 + i));
       expect(a.map((f) => f.values[0])).toEqual(good.map((_, i) => i / 2));
@@ -65,6 +65,9 @@ describe('mqttSource', () => {
         'RECUR_E_NON_FINITE',
         'RECUR_E_DUPLICATE_TIMESTAMP',
       ]);
+      // The last message repeats the accepted one exactly (as a publisher resending after a lost
+      // PUBACK does): dropped and counted, not bad input.
+      expect(h.counts.repeats).toBe(1);
       expect(h.rejected[1]).toMatchObject({ source: 'mqtt', origin: 'plant/b/temp', payload: '{"ts": 2', encoding: 'utf8' });
       expect(h.rejected[0].stream).toBe('b');
     } finally {

@@ -141,8 +141,9 @@ export function fileSource(options: FileSourceOptions, context: SourceContext): 
       for (const error of parsed.errors) reject(error, line);
       parsed.frames.forEach((frame, i) => {
         if (reader.lineNo === skip.line && i < skip.frames) return;
-        const error = guard?.check(frame);
-        if (error) reject(error, line);
+        const verdict = guard?.check(frame);
+        if (verdict === 'repeat') context.count?.('repeats');
+        else if (verdict) reject(verdict, line);
         else queue.push(cursorSource ? { ...frame, cursor: { source: cursorSource, at: [reader.lineStart, reader.lineNo, i + 1, inode] } } : frame);
       });
     };

@@ -132,9 +132,10 @@ export function mqttSource(options: MqttSourceOptions, context: SourceContext): 
       for (const frame of parsed.frames) {
         // A redelivery (DUP) after a dropped connection repeats what this guard may have passed
         // already; the daemon's ingest log tells replays from new frames, not the guard.
-        const error = packet.dup ? undefined : guard?.check(frame);
-        if (error) context.onReject(rejectedOf(error, payload, SOURCE, packet.topic));
-        else accepted.push(frame);
+        const verdict = packet.dup ? undefined : guard?.check(frame);
+        if (verdict === undefined) accepted.push(frame);
+        else if (verdict === 'repeat') context.count?.('repeats');
+        else context.onReject(rejectedOf(verdict, payload, SOURCE, packet.topic));
       }
       return accepted;
     };
