@@ -55,7 +55,11 @@ interface Capture {
   readonly takenAt: string;
 }
 
-/** Evicted streams whose last timestamp is remembered (see EvictedStreams): about 100 bytes each. */
+/**
+ * Evicted streams whose last timestamp is remembered (see EvictedStreams). A Map of 100,000
+ * 22-character ids to numbers took 119 bytes an entry in Node 20 (heapUsed after gc, before and
+ * after filling it), so this holds about 12 MB at most.
+ */
 const MAX_EVICTED_STREAMS = 100_000;
 
 /**

@@ -52,8 +52,8 @@ export {
   mqttUrlSchema,
   requireClientIdForSession,
 } from './mqtt/config.js';
-export type { Secret } from './mqtt/credentials.js';
-export type { AckHook, MqttSourceOptions, MqttTlsOptions } from './mqtt/mqtt-source.js';
+export type { BrokerAccess, MqttTlsOptions, Secret } from './mqtt/credentials.js';
+export type { AckHook, MqttSourceOptions } from './mqtt/mqtt-source.js';
 export type { MqttBinding } from './mqtt/router.js';
 export { OrderGuard, orderGuard } from './order-guard.js';
 export { type Parsed, type Parser, parsers } from './parsers/index.js';

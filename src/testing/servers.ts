@@ -23,7 +23,7 @@ export interface MosquittoServer {
   stop(): Promise<void>;
   /** Stops and starts the broker on the same port and folder: persistent sessions survive. */
   restart(): Promise<void>;
-  /** The last few KB the running broker printed (warnings and errors), for a failing test to show. */
+  /** The last few KB the broker printed (notices, warnings, errors), for a failing test to show. */
   output(): string;
 }
 
@@ -176,12 +176,13 @@ interface Restartable {
 
 function restartable(command: string, args: string[], dir: string, what: string, ready: () => Promise<boolean>): Restartable {
   let current: Started | undefined;
+  /** The newest child, kept after it stopped so its output can still be read. */
   let last: Started | undefined;
   return {
     get pid() {
       return current?.child.pid;
     },
-    output: () => (current ?? last)?.output() ?? '',
+    output: () => last?.output() ?? '',
     async start() {
       if (current) return;
       const started = launch(command, args, dir);

@@ -43,12 +43,24 @@ export function redactUrl(url: string): string {
   }
 }
 
+export interface MqttTlsOptions {
+  /** CA certificate(s) that sign the broker's certificate (PEM file). @default the system's CAs */
+  ca?: string;
+  /** Client certificate for mutual TLS (PEM file). */
+  cert?: string;
+  /** Client key for mutual TLS (PEM file). */
+  key?: string;
+  /** @default true */
+  rejectUnauthorized?: boolean;
+}
+
 /** Who a client is to the broker and how it checks the broker: shared by the MQTT source and the dead-letter topic. */
 export interface BrokerAccess {
-  readonly username?: Secret;
-  readonly password?: Secret;
-  /** PEM files; the URL's scheme must be mqtts. */
-  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
+  /** Read from the environment or a file at connect time, never logged. */
+  username?: Secret;
+  password?: Secret;
+  /** Files for TLS; the URL's scheme must be mqtts. */
+  tls?: MqttTlsOptions;
 }
 
 /** The mqtt.js connect options for `access`: secrets and TLS files read now, so a wrong path fails at start. */

@@ -9,20 +9,9 @@ import { rejectedOf } from '../rejected.js';
 import type { SourceContext } from '../types.js';
 import { MQTT_SOURCE_DEFAULTS as DEFAULTS } from './config.js';
 import { corkAcksPerRead } from './cork-acks.js';
-import { brokerAccessOptions, redactUrl, type Secret } from './credentials.js';
+import { type BrokerAccess, brokerAccessOptions, redactUrl } from './credentials.js';
 import { DeferredAcks } from './deferred-acks.js';
 import { type MqttBinding, MqttRouter } from './router.js';
-
-export interface MqttTlsOptions {
-  /** CA certificate(s) that sign the broker's certificate (PEM file). @default the system's CAs */
-  ca?: string;
-  /** Client certificate for mutual TLS (PEM file). */
-  cert?: string;
-  /** Client key for mutual TLS (PEM file). */
-  key?: string;
-  /** @default true */
-  rejectUnauthorized?: boolean;
-}
 
 /**
  * Called with a message's frames (already emitted) before a QoS 1 message is acknowledged: the
@@ -33,7 +22,8 @@ export interface MqttTlsOptions {
  */
 export type AckHook = (frames: readonly Frame[], packet: IPublishPacket) => Promise<void>;
 
-export interface MqttSourceOptions {
+/** Credentials and TLS files (`BrokerAccess`) come with the connection settings. */
+export interface MqttSourceOptions extends BrokerAccess {
   /** `mqtt://host:1883` or `mqtts://host:8883`. */
   url: string;
   /** Topic filters and their devices. */
@@ -50,11 +40,6 @@ export interface MqttSourceOptions {
   keepaliveSeconds?: number;
   /** @default 10000 */
   connectTimeoutMs?: number;
-  /** Files for TLS; the URL's scheme must be mqtts. */
-  tls?: MqttTlsOptions;
-  /** Read from the environment or a file at connect time, never logged. */
-  username?: Secret;
-  password?: Secret;
   /** @default initial 500 ms, doubling, at most 30 s, full jitter */
   backoff?: BackoffOptions;
   /** A connection that lasted this long resets the backoff. @default 10000 */
